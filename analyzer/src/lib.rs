@@ -1,0 +1,26 @@
+//! The pure core of powertune.
+//!
+//! `analyzer` turns Lambda REPORT records into numbers and numbers into decisions: it parses
+//! and formats REPORT lines ([`report_line`]), computes statistics ([`stats`]), prices
+//! invocations ([`pricing`]), applies the tuning strategies ([`strategy`]) and defines the
+//! serde types every other crate exchanges ([`result`]).
+//!
+//! It must not do I/O, use async, read the environment or the clock: everything it needs is
+//! passed in, and anything random takes a seed.
+//!
+//! ```
+//! use analyzer::units::{Architecture, MemoryMb};
+//! let memory = MemoryMb::try_from(1024).unwrap();
+//! assert_eq!(memory.gb(), 1.0);
+//! assert_eq!(Architecture::Arm64.as_str(), "arm64");
+//! ```
+#![warn(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod error;
+pub mod report_line;
+pub mod result;
+pub mod stats;
+pub mod units;
+
+pub use error::{Error, Result};
