@@ -17,10 +17,14 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod concurrency;
 pub mod error;
+pub mod gate;
+pub mod pricing;
 pub mod report_line;
 pub mod result;
 pub mod stats;
+pub mod strategy;
 pub mod units;
 
 pub use error::{Error, Result};

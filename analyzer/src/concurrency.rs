@@ -1,0 +1,1 @@
+//! Concurrency figures: Little's law, reserved concurrency for a downstream limit, provisioned concurrency and its break-even.

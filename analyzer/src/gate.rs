@@ -1,0 +1,1 @@
+//! Cold-start regression verdicts: does the current run differ from the baseline significantly and by more than the noise threshold.

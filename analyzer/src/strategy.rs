@@ -1,0 +1,1 @@
+//! The `cost`, `speed` and `balanced` strategies of aws-lambda-power-tuning, the Pareto frontier over (cost, time), and recommendations.
