@@ -2,8 +2,11 @@
 //!
 //! `analyzer` turns Lambda REPORT records into numbers and numbers into decisions: it parses
 //! and formats REPORT lines ([`report_line`]), computes statistics ([`stats`]), prices
-//! invocations ([`pricing`]), applies the tuning strategies ([`strategy`]) and defines the
-//! serde types every other crate exchanges ([`result`]).
+//! invocations ([`pricing`]), applies the tuning strategies ([`strategy`]), builds a run's
+//! results from raw samples ([`analysis`]) and defines the serde types every other crate
+//! exchanges ([`result`], and [`coldstart`] for cold-start runs). It also decides whether a
+//! cold-start run regressed against a baseline ([`gate`]) and sizes reserved and provisioned
+//! concurrency ([`concurrency`]).
 //!
 //! It must not do I/O, use async, read the environment or the clock: everything it needs is
 //! passed in, and anything random takes a seed.
@@ -17,9 +20,12 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod analysis;
+pub mod coldstart;
 pub mod concurrency;
 pub mod error;
 pub mod gate;
+pub mod log_analysis;
 pub mod pricing;
 pub mod report_line;
 pub mod result;
@@ -28,3 +34,5 @@ pub mod strategy;
 pub mod units;
 
 pub use error::{Error, Result};
+/// What a function's logs say about it (see [`log_analysis`]).
+pub use log_analysis as logs;

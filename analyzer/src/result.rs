@@ -379,4 +379,8 @@ pub struct TuningResult {
     pub warnings: Vec<Warning>,
     /// Where it ran.
     pub environment: RunEnvironment,
+    /// Concurrency figures of the recommended configuration at a given request rate
+    /// (`powertune tune --rps`), when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<crate::concurrency::ConcurrencyFigures>,
 }

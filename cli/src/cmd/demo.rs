@@ -1,0 +1,206 @@
+//! `powertune demo`: tune the bundled CPU-bound and I/O-bound examples in the embedded
+//! emulator and show what each strategy recommends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::json;
+
+use crate::output::{Output, Style};
+use crate::{render, session};
+
+const AFTER_HELP: &str = "\
+The example functions are workspace members: the demo finds their binaries next to the
+powertune executable, and builds them with `cargo build -p example-functions` when missing.
+
+Example:
+  cargo run --release -p cli -- demo";
+
+/// Tune the bundled CPU-bound and I/O-bound examples locally and show the recommendations.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct DemoArgs {
+    /// Memory sizes in MB, comma separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "128,256,512,1024,1769,3008",
+        value_name = "MB,..."
+    )]
+    pub memory: Vec<String>,
+    /// Invocations per configuration, at least 5.
+    #[arg(long, default_value_t = 10)]
+    pub num: u32,
+    /// Hashing rounds of each CPU-bound invocation.
+    #[arg(long, default_value_t = 6_000_000)]
+    pub iterations: u64,
+    /// Sleep of each I/O-bound invocation, in ms.
+    #[arg(long, default_value_t = 50)]
+    pub sleep_ms: u64,
+    /// Adaptive sampling: stop once the 95% CI of the mean duration is narrower than this fraction of the mean.
+    #[arg(long, value_name = "FRACTION")]
+    pub precision: Option<f64>,
+    /// Folder for the results and reports (one subfolder per example).
+    #[arg(long, default_value = "powertune-out", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Where the example binaries are, building them when missing.
+fn example_binaries(out: &Output, names: &[&str]) -> anyhow::Result<Vec<PathBuf>> {
+    let exe = std::env::current_exe().context("locating the powertune executable")?;
+    let dir = exe
+        .parent()
+        .context("the powertune executable has no parent folder")?
+        .to_path_buf();
+    let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+    if paths.iter().all(|p| p.is_file()) {
+        return Ok(paths);
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    if !manifest.is_file() {
+        bail!(
+            "the example functions ({}) are not next to {} and the powertune sources are not at hand to build them; build them with `cargo build --release -p example-functions`",
+            names.join(", "),
+            exe.display()
+        );
+    }
+    let release = dir.file_name().is_some_and(|n| n == "release");
+    out.note(&format!(
+        "building the example functions: cargo build{} -p example-functions",
+        if release { " --release" } else { "" }
+    ));
+    // `cargo run` sets CARGO to the cargo that is running; otherwise use the one on PATH.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["-p", "example-functions", "--bins"]);
+    if release {
+        build.arg("--release");
+    }
+    if let Some(target_dir) = dir.parent() {
+        build.env("CARGO_TARGET_DIR", target_dir);
+    }
+    if out.quiet() {
+        build.arg("--quiet");
+    }
+    let status = build
+        .status()
+        .context("running cargo to build the example functions (is cargo on PATH?)")?;
+    if !status.success() {
+        bail!(
+            "building the example functions failed ({status}); run `cargo build -p example-functions` to see why"
+        );
+    }
+    for p in &paths {
+        if !p.is_file() {
+            bail!(
+                "{} is still missing after building the example functions",
+                p.display()
+            );
+        }
+    }
+    Ok(paths)
+}
+
+impl DemoArgs {
+    /// Runs the command.
+    pub fn run(self, out: &Output) -> anyhow::Result<ExitCode> {
+        if self.num < tuner::steps::initialize::MIN_NUM {
+            bail!(
+                "--num {}: must be at least {}",
+                self.num,
+                tuner::steps::initialize::MIN_NUM
+            );
+        }
+        let binaries = example_binaries(out, &["cpu-bound", "io-bound"])?;
+        let mut memory = Vec::new();
+        for m in &self.memory {
+            let size: analyzer::units::MemoryMb = m
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--memory {m}: {e}"))?;
+            memory.push(size.get());
+        }
+        let mut runs = Vec::new();
+        for (path, payload) in binaries.iter().zip([
+            json!({"iterations": self.iterations}),
+            json!({"sleep_ms": self.sleep_ms}),
+        ]) {
+            let function = session::resolve_local(path, None)?;
+            let mut input = json!({
+                "lambdaARN": function.name,
+                "num": self.num,
+                "powerValues": memory,
+                "payload": payload,
+                "strategy": "cost",
+            });
+            if let Some(width) = self.precision {
+                input["precision"] = json!({"relativeWidth": width, "minSamples": 5});
+            }
+            let input: tuner::steps::RunInput = serde_json::from_value(input)?;
+            tuner::steps::initialize::validate(&input)?;
+            runs.push((function, input));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let outcomes = runtime.block_on(session::tune_local(out, runs, 1))?;
+        if out.json() {
+            let all: serde_json::Map<String, serde_json::Value> = outcomes
+                .iter()
+                .map(|(name, o)| Ok((name.clone(), serde_json::to_value(&o.result)?)))
+                .collect::<anyhow::Result<_>>()?;
+            out.print(&serde_json::to_string_pretty(&all)?)?;
+        }
+        for (name, outcome) in &outcomes {
+            if !out.json() {
+                out.print(&render::table(
+                    out,
+                    name,
+                    &outcome.result,
+                    &outcome.invocations,
+                ))?;
+            }
+            let dir = self.out.join(name);
+            render::write_files(&dir, &outcome.result)?;
+            out.note(&format!("wrote {}", dir.join("result.json").display()));
+        }
+        if !out.json() {
+            let pick = |name: &str, strategy| {
+                outcomes
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .and_then(|(_, o)| {
+                        o.result
+                            .recommendations
+                            .overall
+                            .iter()
+                            .find(|r| r.strategy == strategy)
+                            .map(|r| match r.indistinguishable_from.len() {
+                                0 => r.key.memory_mb.to_string(),
+                                n => format!(
+                                    "{} (not significantly faster than {n} other size(s))",
+                                    r.key.memory_mb
+                                ),
+                            })
+                    })
+                    .unwrap_or_default()
+            };
+            use analyzer::result::Strategy;
+            out.print(&format!(
+                "{}\n  cpu-bound: cheapest at {}, fastest at {}: more memory buys CPU.\n  io-bound: cheapest at {}, fastest at {}: waiting does not get faster with memory.",
+                out.paint("In short:", Style::Bold),
+                pick("cpu-bound", Strategy::Cost),
+                pick("cpu-bound", Strategy::Speed),
+                pick("io-bound", Strategy::Cost),
+                pick("io-bound", Strategy::Speed),
+            ))?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

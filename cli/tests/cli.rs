@@ -1,0 +1,254 @@
+//! The `powertune` binary end to end: exit codes, stderr wording, JSON output, colour, and
+//! runs against the embedded emulator with the example functions.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn powertune() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_powertune"));
+    cmd.env_remove("RUST_LOG").env_remove("NO_COLOR");
+    cmd
+}
+
+/// Builds the example functions once per test process; returns the path of one binary.
+fn example_bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    let executables = BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = StdCommand::new(cargo)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .args([
+                "build",
+                "-p",
+                "example-functions",
+                "--bins",
+                "--message-format=json",
+            ])
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .collect()
+    });
+    executables
+        .iter()
+        .find(|p| p.file_name().is_some_and(|f| f == name))
+        .unwrap_or_else(|| panic!("no example binary {name} in {executables:?}"))
+        .clone()
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    powertune()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes").and(predicate::str::contains("2  error")));
+}
+
+#[test]
+fn tune_without_local_or_function_is_a_usage_error() {
+    powertune()
+        .arg("tune")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--local"));
+}
+
+#[test]
+fn tune_rejects_num_below_five_naming_the_flag_and_range() {
+    let bin = example_bin("io-bound");
+    powertune()
+        .args(["tune", "--local"])
+        .arg(&bin)
+        .args(["--num", "3"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::starts_with("error: --num 3")
+                .and(predicate::str::contains("at least 5")),
+        );
+}
+
+#[test]
+fn tune_rejects_memory_out_of_range_naming_the_flag_and_range() {
+    let bin = example_bin("io-bound");
+    powertune()
+        .args(["tune", "--local"])
+        .arg(&bin)
+        .args(["--memory", "128,64"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--memory 64").and(predicate::str::contains("128 to 10240")),
+        );
+}
+
+#[test]
+fn tune_with_a_missing_local_path_names_the_flag() {
+    powertune()
+        .args(["tune", "--local", "/nonexistent/bootstrap"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--local /nonexistent/bootstrap"));
+}
+
+#[test]
+fn tune_local_json_prints_one_parseable_result_and_writes_the_files() {
+    let out = tempfile::tempdir().unwrap();
+    let assert = powertune()
+        .args(["tune", "--json", "--num", "5", "--memory", "128,512"])
+        .args(["--payload", r#"{"sleep_ms": 5}"#, "--local"])
+        .arg(example_bin("io-bound"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["schema_version"], 1);
+    assert_eq!(result["configurations"].as_array().unwrap().len(), 2);
+    assert_eq!(result["power_tuning"]["power"], 128);
+    assert!(!stdout.contains('\x1b'));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("result.json")).unwrap()).unwrap();
+    assert_eq!(written, result);
+    assert!(out.path().join("report.html").is_file());
+}
+
+#[test]
+fn no_color_gives_no_escape_codes_while_color_always_does() {
+    let out = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], no_color: bool| {
+        let mut cmd = powertune();
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let assert = cmd
+            .args(["tune", "--num", "5", "--memory", "128"])
+            .args(extra)
+            .args(["--payload", r#"{"sleep_ms": 1}"#, "--local"])
+            .arg(example_bin("io-bound"))
+            .arg("--out")
+            .arg(out.path())
+            .assert()
+            .success();
+        let output = assert.get_output();
+        (
+            String::from_utf8(output.stdout.clone()).unwrap(),
+            String::from_utf8(output.stderr.clone()).unwrap(),
+        )
+    };
+    let (stdout, stderr) = run(&[], true);
+    assert!(
+        stdout.contains("128 MB") && stdout.contains("Recommendations"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "{stdout}{stderr}"
+    );
+    let (stdout, _) = run(&["--color", "always"], false);
+    assert!(stdout.contains('\x1b'), "{stdout}");
+}
+
+#[test]
+fn a_failing_function_exits_2_naming_its_error() {
+    let out = tempfile::tempdir().unwrap();
+    powertune()
+        .args(["tune", "--num", "5", "--memory", "128"])
+        .args(["--payload", r#"{"mode": "error"}"#, "--local"])
+        .arg(example_bin("faulty"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("error: tuning faulty")
+                .and(predicate::str::contains("failed with")),
+        );
+    assert!(!out.path().join("result.json").exists());
+}
+
+#[test]
+fn sigint_midway_cleans_up_and_exits_2() {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_powertune"))
+        .args(["tune", "--num", "40", "--memory", "128,256,512"])
+        .args(["--payload", r#"{"sleep_ms": 20}"#, "--local"])
+        .arg(example_bin("io-bound"))
+        .arg("--out")
+        .arg(out.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut line = String::new();
+    // The first configuration finished: the run is midway.
+    while !line.contains("measured") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "powertune ended early"
+        );
+        assert!(Instant::now() < deadline, "no configuration finished");
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{rest}");
+    assert!(
+        rest.contains("removing the run's aliases and versions"),
+        "{rest}"
+    );
+    assert!(rest.contains("interrupted"), "{rest}");
+    assert!(!Path::new(&out.path().join("result.json")).exists());
+}
+
+#[test]
+fn demo_tunes_both_examples_and_summarizes() {
+    let out = tempfile::tempdir().unwrap();
+    // The demo finds the examples next to the powertune executable.
+    example_bin("cpu-bound");
+    powertune()
+        .args([
+            "demo",
+            "--num",
+            "5",
+            "--memory",
+            "128,1769",
+            "--iterations",
+            "300000",
+        ])
+        .args(["--sleep-ms", "5", "--out"])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("In short")
+                .and(predicate::str::contains("io-bound: cheapest at 128 MB")),
+        );
+    assert!(out.path().join("cpu-bound/result.json").is_file());
+    assert!(out.path().join("io-bound/report.html").is_file());
+}

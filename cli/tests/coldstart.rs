@@ -1,0 +1,177 @@
+//! `powertune coldstart` end to end against the embedded emulator, with the `faulty` example
+//! doing busy init work, and its result fed to `powertune gate`.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::Command as StdCommand;
+use std::sync::OnceLock;
+
+use analyzer::coldstart::ColdStartResult;
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+/// Busy init work of the `faulty` example in these tests, in ms.
+const INIT_WORK_MS: f64 = 30.0;
+
+fn powertune() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_powertune"));
+    cmd.env_remove("RUST_LOG").env_remove("NO_COLOR");
+    cmd
+}
+
+/// Builds the example functions once per test process; returns the path of `faulty`.
+fn faulty() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let out = StdCommand::new(cargo)
+                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+                .args([
+                    "build",
+                    "-p",
+                    "example-functions",
+                    "--bin",
+                    "faulty",
+                    "--message-format=json",
+                ])
+                .output()
+                .expect("cargo runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+                .find(|p| p.file_name().is_some_and(|f| f == "faulty"))
+                .expect("cargo names the faulty executable")
+        })
+        .clone()
+}
+
+fn coldstart(out: &std::path::Path, samples: u32) -> Command {
+    let mut cmd = powertune();
+    cmd.arg("coldstart")
+        .arg("--local")
+        .arg(faulty())
+        .arg("--env")
+        .arg(format!("INIT_WORK_MS={INIT_WORK_MS}"))
+        .args(["--memory", "1024", "-n", &samples.to_string()])
+        .arg("--out")
+        .arg(out);
+    cmd
+}
+
+#[test]
+fn every_sample_is_a_cold_start_and_the_gate_accepts_the_same_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let baseline = dir.path().join("baseline.json");
+    coldstart(&out, 8)
+        .arg("--save-baseline")
+        .arg(&baseline)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("init p50 ms"))
+        .stdout(predicate::str::contains("1024"));
+
+    let current = out.join("coldstart.json");
+    let result = ColdStartResult::from_json(&std::fs::read_to_string(&current).unwrap()).unwrap();
+    assert_eq!(result.function.name, "faulty");
+    assert_eq!(result.environment.backend, "emulator");
+    assert_eq!(result.configurations.len(), 1);
+    let config = &result.configurations[0];
+    assert_eq!(config.key.memory_mb.get(), 1024);
+    assert_eq!(config.samples.len(), 8);
+    let ids: HashSet<&str> = config
+        .samples
+        .iter()
+        .map(|s| s.request_id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 8, "one invocation per sample");
+    for sample in &config.samples {
+        // Every sample ran the init work, so each one was a new environment.
+        assert!(
+            sample.init_duration_ms >= INIT_WORK_MS,
+            "init {} ms is shorter than the {INIT_WORK_MS} ms of init work: not a cold start",
+            sample.init_duration_ms
+        );
+    }
+    assert!(out.join("coldstart.html").is_file());
+
+    let saved = ColdStartResult::from_json(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(saved, result);
+    powertune()
+        .args(["gate", "--baseline"])
+        .arg(&baseline)
+        .arg("--current")
+        .arg(&current)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no").and(predicate::str::contains("regress")));
+}
+
+#[test]
+fn gate_exits_2_naming_a_missing_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-baseline.json");
+    let current = dir.path().join("also-missing.json");
+    powertune()
+        .args(["gate", "--baseline"])
+        .arg(&missing)
+        .arg("--current")
+        .arg(&current)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("error: reading baseline"))
+        .stderr(predicate::str::contains("no-such-baseline.json"));
+}
+
+#[test]
+fn json_lines_stream_each_sample_then_the_configuration_then_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let assert = coldstart(dir.path(), 3)
+        .arg("--json-lines")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["sample", "sample", "sample", "configuration", "result"]
+    );
+    for (index, line) in lines[..3].iter().enumerate() {
+        assert_eq!(line["data"]["index"], index);
+        assert_eq!(line["data"]["memory_mb"], 1024);
+        assert!(line["data"]["sample"]["init_duration_ms"].as_f64().unwrap() >= INIT_WORK_MS);
+    }
+    let result: ColdStartResult =
+        ColdStartResult::from_json(&lines[4]["data"].to_string()).unwrap();
+    assert_eq!(result.configurations[0].samples.len(), 3);
+    assert_eq!(
+        lines[3]["data"]["samples"],
+        serde_json::to_value(&result.configurations[0].samples).unwrap()
+    );
+}
+
+#[test]
+fn refuses_an_architecture_the_host_cannot_run_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = if cfg!(target_arch = "aarch64") {
+        "x86_64"
+    } else {
+        "arm64"
+    };
+    coldstart(dir.path(), 1)
+        .args(["--architectures", other])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("--architectures {other}")));
+}

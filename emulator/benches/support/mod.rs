@@ -1,0 +1,168 @@
+//! Shared by the emulator's benchmark binaries: a minimal keep-alive HTTP/1.1 client (so the
+//! figures measure the server, not a client library) and the example binaries.
+#![allow(dead_code)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine as _;
+
+/// One keep-alive HTTP/1.1 connection.
+pub struct Client {
+    host: String,
+    reader: BufReader<TcpStream>,
+}
+
+/// A response: status, headers (lower-case names) and body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Client {
+    /// Connects to `host:port`.
+    pub fn connect(host: &str) -> Self {
+        let stream = TcpStream::connect(host).expect("the server accepts connections");
+        stream.set_nodelay(true).expect("TCP_NODELAY can be set");
+        Self {
+            host: host.to_owned(),
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// Sends a POST and reads the whole response.
+    pub fn post(&mut self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            self.host,
+            body.len()
+        );
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        request.push_str("\r\n");
+        let stream = self.reader.get_mut();
+        stream
+            .write_all(request.as_bytes())
+            .expect("request written");
+        stream.write_all(body).expect("body written");
+        let mut line = String::new();
+        self.reader.read_line(&mut line).expect("status line read");
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("an HTTP status line");
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).expect("header read");
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = trimmed.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let mut reply = Reply {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        if reply
+            .header("transfer-encoding")
+            .is_some_and(|t| t.contains("chunked"))
+        {
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line).expect("chunk size read");
+                let size = usize::from_str_radix(line.trim(), 16).expect("a chunk size");
+                let mut chunk = vec![0; size + 2];
+                self.reader.read_exact(&mut chunk).expect("chunk read");
+                if size == 0 {
+                    break;
+                }
+                reply.body.extend_from_slice(&chunk[..size]);
+            }
+        } else {
+            let length: usize = reply
+                .header("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            reply.body = vec![0; length];
+            self.reader.read_exact(&mut reply.body).expect("body read");
+        }
+        reply
+    }
+}
+
+/// The REPORT Duration (ms) of a response with `X-Amz-Log-Result`.
+pub fn report_duration_ms(reply: &Reply) -> f64 {
+    let tail = reply.header("x-amz-log-result").expect("a log tail");
+    let records = analyzer::report_line::parse_log_tail(tail).expect("the tail parses");
+    records.first().expect("a REPORT record").duration_ms
+}
+
+/// Decodes a log tail (for error messages).
+pub fn decode_tail(reply: &Reply) -> String {
+    let tail = reply.header("x-amz-log-result").unwrap_or("");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(tail)
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the emulator crate lives in the workspace")
+        .to_owned()
+}
+
+/// An example binary built with the release profile (built now if missing).
+pub fn release_example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the bench binary has a path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("bench binaries live in <target>/<profile>/deps")
+        .to_owned();
+    let path = profile_dir.join(name);
+    if !path.exists() {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args(["build", "--release", "-p", "example-functions", "--bins"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the example functions failed");
+    }
+    path
+}
+
+/// A temporary function folder whose `bootstrap` is `binary`.
+pub fn function_dir(binary: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::os::unix::fs::symlink(binary, dir.path().join("bootstrap")).expect("a symlink");
+    dir
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples (nearest rank).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}

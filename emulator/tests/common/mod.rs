@@ -1,0 +1,307 @@
+//! Helpers shared by the emulator's integration tests: building the example functions,
+//! preparing function folders, clients pointed at the emulator, and leftover checks.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use emulator::cgroup::CGROUP_PARENT;
+use emulator::{Emulator, EmulatorHandle};
+use tempfile::TempDir;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the emulator crate lives in the workspace")
+        .to_owned()
+}
+
+/// The Python venv with awslambdaric, boto3 and the AWS CLI.
+pub fn venv() -> PathBuf {
+    std::env::var_os("POWERTUNE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv"))
+}
+
+/// The npm packages folder with aws-lambda-ric.
+pub fn node_modules() -> PathBuf {
+    std::env::var_os("POWERTUNE_TEST_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("node_modules"))
+}
+
+/// The target directory's profile folder (`target/debug`), found from this test binary's
+/// path (`target/debug/deps/<test>`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in <target>/<profile>/deps")
+        .to_owned()
+}
+
+fn newest_source_mtime() -> std::time::SystemTime {
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    let package = workspace_root().join("examples/rust");
+    if let Ok(modified) = std::fs::metadata(package.join("Cargo.toml")).and_then(|m| m.modified()) {
+        newest = modified;
+    }
+    let mut stack = vec![package.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+                newest = newest.max(modified);
+            }
+        }
+    }
+    newest
+}
+
+/// The path of an example binary. A workspace test run builds them (the package has an
+/// integration test); when one is missing or older than the examples' sources, they are built
+/// once per test process with `cargo build -p example-functions`.
+pub fn example_bin(name: &str) -> PathBuf {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    let dir = profile_dir();
+    CHECKED.get_or_init(|| {
+        let sources = newest_source_mtime();
+        let fresh = ["cpu-bound", "io-bound", "faulty"].iter().all(|bin| {
+            std::fs::metadata(dir.join(bin))
+                .and_then(|m| m.modified())
+                .is_ok_and(|built| built >= sources)
+        });
+        if fresh {
+            return;
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args(["build", "-p", "example-functions", "--bins"])
+            .output()
+            .expect("cargo runs");
+        assert!(
+            out.status.success(),
+            "building the example functions failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    let path = dir.join(name);
+    assert!(path.exists(), "no example binary at {}", path.display());
+    path
+}
+
+/// A function folder whose `bootstrap` is a symlink to an example binary.
+pub fn rust_function_dir(bin: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(example_bin(bin), dir.path().join("bootstrap")).unwrap();
+    dir
+}
+
+fn write_script(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A function folder running `examples/python/handler.py` under awslambdaric.
+pub fn python_function_dir() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        workspace_root().join("examples/python/handler.py"),
+        dir.path().join("handler.py"),
+    )
+    .unwrap();
+    write_script(
+        &dir.path().join("bootstrap"),
+        &format!(
+            "#!/bin/sh\nexec {} -m awslambdaric \"$_HANDLER\"\n",
+            venv().join("bin/python").display()
+        ),
+    );
+    dir
+}
+
+/// The entry script of aws-lambda-ric, when installed.
+pub fn node_ric_entry() -> Option<PathBuf> {
+    let base = node_modules().join("aws-lambda-ric");
+    ["index.mjs", "bin/index.mjs", "bin/index.js"]
+        .iter()
+        .map(|p| base.join(p))
+        .find(|p| p.exists())
+}
+
+/// A function folder running `examples/node/index.js` under aws-lambda-ric.
+pub fn node_function_dir() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        workspace_root().join("examples/node/index.js"),
+        dir.path().join("index.js"),
+    )
+    .unwrap();
+    let entry = node_ric_entry().expect("aws-lambda-ric is installed (npm ci)");
+    let node = which("node").expect("node is installed");
+    write_script(
+        &dir.path().join("bootstrap"),
+        &format!(
+            "#!/bin/sh\nexec {} {} \"$_HANDLER\"\n",
+            node.display(),
+            entry.display()
+        ),
+    );
+    dir
+}
+
+/// Finds a program on PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Starts an emulator with default settings.
+pub async fn start() -> EmulatorHandle {
+    Emulator::default().start().await.unwrap()
+}
+
+/// An aws-sdk-lambda client for the emulator, with static dummy credentials.
+pub fn lambda_client(emulator: &EmulatorHandle) -> aws_sdk_lambda::Client {
+    let config = aws_sdk_lambda::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "tests",
+        ))
+        .endpoint_url(emulator.endpoint_url())
+        .build();
+    aws_sdk_lambda::Client::from_conf(config)
+}
+
+/// Decodes an `X-Amz-Log-Result` tail.
+pub fn decode_tail(tail: &str) -> String {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(tail)
+        .unwrap();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The REPORT record of a log tail (exactly one expected).
+pub fn report_of(tail_base64: &str) -> analyzer::report_line::ReportRecord {
+    let records = analyzer::report_line::parse_log_tail(tail_base64).unwrap();
+    assert_eq!(records.len(), 1, "{}", decode_tail(tail_base64));
+    records.into_iter().next().unwrap()
+}
+
+/// Python with boto3 and the AWS CLI, from the venv.
+pub fn python() -> PathBuf {
+    venv().join("bin/python")
+}
+
+/// Runs boto3 against the emulator: invokes `function` with `payload` (JSON text) and prints
+/// one JSON document with `StatusCode`, `FunctionError`, `ExecutedVersion`, `Payload` and the
+/// decoded `LogResult`.
+pub fn boto3_invoke(emulator: &EmulatorHandle, function: &str, payload: &str) -> serde_json::Value {
+    let script = r#"
+import base64, json, sys
+import boto3
+client = boto3.client(
+    "lambda", endpoint_url=sys.argv[1], region_name="us-east-1",
+    aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+)
+r = client.invoke(FunctionName=sys.argv[2], Payload=sys.argv[3].encode(), LogType="Tail")
+print(json.dumps({
+    "StatusCode": r["StatusCode"],
+    "FunctionError": r.get("FunctionError"),
+    "ExecutedVersion": r.get("ExecutedVersion"),
+    "Payload": json.loads(r["Payload"].read() or b"null"),
+    "LogResult": base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace"),
+}))
+"#;
+    let out = Command::new(python())
+        .args(["-c", script, &emulator.endpoint_url(), function, payload])
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "boto3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Polls `condition` until it holds or `limit` passes; returns whether it held.
+pub fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Async variant of [`wait_until`].
+pub async fn wait_until_async(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Cgroup folders of this test process's emulators.
+pub fn own_cgroups() -> Vec<PathBuf> {
+    let prefix = format!("{}-", std::process::id());
+    let mut found = Vec::new();
+    for controller in ["cpu", "memory", "freezer", ""] {
+        let parent = Path::new("/sys/fs/cgroup")
+            .join(controller)
+            .join(CGROUP_PARENT);
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                    found.push(entry.path());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether a process is alive (not a zombie).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            // The state follows the parenthesized command name.
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|s| s.split_whitespace().next());
+            state != Some("Z")
+        }
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,332 @@
+//! Reserved and provisioned concurrency as on Lambda, observed through aws-sdk-lambda with a
+//! real runtime process (`tests/fixtures/sleepy-runtime`).
+
+mod control_plane_support;
+
+use std::time::Duration;
+
+use aws_sdk_lambda::Client;
+use aws_sdk_lambda::error::ProvideErrorMetadata;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{FunctionCode, LogType, Runtime};
+use base64::Engine as _;
+use control_plane_support::*;
+use emulator::EmulatorHandle;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+async fn create_sleepy(client: &Client, name: &str) {
+    client
+        .create_function()
+        .function_name(name)
+        .runtime(Runtime::Providedal2023)
+        .role(ROLE)
+        .handler("bootstrap")
+        .timeout(30)
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(sleepy_runtime_zip()))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateFunction succeeds");
+    poll("the function to become Active", LIMIT, || async {
+        let config = client
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .ok()?;
+        (config.state().map(|s| s.as_str()) == Some("Active")).then_some(())
+    })
+    .await;
+}
+
+/// What one invocation returned: its REPORT line and the runtime's initialization type, or
+/// the error code.
+#[derive(Debug)]
+enum Outcome {
+    Ran {
+        report: String,
+        initialization_type: String,
+    },
+    Failed {
+        code: String,
+        reason: String,
+    },
+}
+
+async fn invoke(client: Client, name: String, qualifier: Option<String>, sleep_ms: u64) -> Outcome {
+    let result = client
+        .invoke()
+        .function_name(name)
+        .set_qualifier(qualifier)
+        .log_type(LogType::Tail)
+        .payload(Blob::new(format!("{{\"sleep_ms\": {sleep_ms}}}")))
+        .send()
+        .await;
+    match result {
+        Ok(out) => {
+            let log = base64::engine::general_purpose::STANDARD
+                .decode(out.log_result().unwrap_or_default())
+                .expect("the log tail is base64");
+            let log = String::from_utf8_lossy(&log).into_owned();
+            let report = log
+                .lines()
+                .find(|l| l.starts_with("REPORT "))
+                .unwrap_or_else(|| panic!("no REPORT line in {log}"))
+                .to_owned();
+            let payload: serde_json::Value =
+                serde_json::from_slice(out.payload().map(|p| p.as_ref()).unwrap_or(b"{}"))
+                    .expect("the runtime answers JSON");
+            Outcome::Ran {
+                report,
+                initialization_type: payload["initialization_type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            }
+        }
+        Err(err) => {
+            let reason = err
+                .raw_response()
+                .and_then(|r| std::str::from_utf8(r.body().bytes()?).ok())
+                .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok())
+                .and_then(|v| v["Reason"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            Outcome::Failed {
+                code: err.code().unwrap_or_default().to_owned(),
+                reason,
+            }
+        }
+    }
+}
+
+async fn wait_for_live_environments(emulator: &EmulatorHandle, count: usize) {
+    poll("environments to start", LIMIT, || async {
+        (emulator.environment_count() >= count).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_concurrency_throttles_exactly_the_excess_of_a_burst() {
+    const RESERVED: usize = 2;
+    const BURST: usize = 6;
+    let emulator = start_emulator().await;
+    let client = lambda_client(&emulator.endpoint_url());
+    create_sleepy(&client, "reserved").await;
+    client
+        .put_function_concurrency()
+        .function_name("reserved")
+        .reserved_concurrent_executions(RESERVED as i32)
+        .send()
+        .await
+        .unwrap();
+
+    // RESERVED long invocations take every slot; once both run, the rest of the burst arrives.
+    let in_flight: Vec<_> = (0..RESERVED)
+        .map(|_| tokio::spawn(invoke(client.clone(), "reserved".into(), None, 4000)))
+        .collect();
+    wait_for_live_environments(&emulator, RESERVED).await;
+    let excess: Vec<_> = (RESERVED..BURST)
+        .map(|_| tokio::spawn(invoke(client.clone(), "reserved".into(), None, 0)))
+        .collect();
+
+    let mut throttled = 0;
+    for task in excess {
+        match task.await.unwrap() {
+            Outcome::Failed { code, reason } => {
+                assert_eq!(code, "TooManyRequestsException");
+                assert_eq!(reason, "ReservedFunctionConcurrentInvocationLimitExceeded");
+                throttled += 1;
+            }
+            other => panic!("an invocation beyond the reserved concurrency ran: {other:?}"),
+        }
+    }
+    let mut completed = 0;
+    for task in in_flight {
+        match task.await.unwrap() {
+            Outcome::Ran { .. } => completed += 1,
+            other => panic!("an admitted invocation failed: {other:?}"),
+        }
+    }
+    assert_eq!(throttled, BURST - RESERVED);
+    assert_eq!(completed, RESERVED);
+
+    // With the slots free again, the function runs.
+    assert!(matches!(
+        invoke(client.clone(), "reserved".into(), None, 0).await,
+        Outcome::Ran { .. }
+    ));
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_concurrency_of_zero_throttles_everything() {
+    let emulator = start_emulator().await;
+    let client = lambda_client(&emulator.endpoint_url());
+    create_sleepy(&client, "off").await;
+    client
+        .put_function_concurrency()
+        .function_name("off")
+        .reserved_concurrent_executions(0)
+        .send()
+        .await
+        .unwrap();
+    match invoke(client.clone(), "off".into(), None, 0).await {
+        Outcome::Failed { code, reason } => {
+            assert_eq!(code, "TooManyRequestsException");
+            assert_eq!(reason, "ReservedFunctionConcurrentInvocationLimitExceeded");
+        }
+        other => panic!("a function with reserved concurrency 0 ran: {other:?}"),
+    }
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisioned_environments_serve_the_first_invocations_without_init_duration() {
+    const PROVISIONED: usize = 2;
+    let emulator = start_emulator().await;
+    let client = lambda_client(&emulator.endpoint_url());
+    create_sleepy(&client, "provisioned").await;
+    client
+        .publish_version()
+        .function_name("provisioned")
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_alias()
+        .function_name("provisioned")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .put_provisioned_concurrency_config()
+        .function_name("provisioned")
+        .qualifier("$LATEST")
+        .provisioned_concurrent_executions(1)
+        .send()
+        .await
+        .expect_err("$LATEST cannot have provisioned concurrency");
+    assert_eq!(err.code(), Some("InvalidParameterValueException"));
+
+    let put = client
+        .put_provisioned_concurrency_config()
+        .function_name("provisioned")
+        .qualifier("live")
+        .provisioned_concurrent_executions(PROVISIONED as i32)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().map(|s| s.as_str()), Some("IN_PROGRESS"));
+    poll("provisioned concurrency to be READY", LIMIT, || async {
+        let got = client
+            .get_provisioned_concurrency_config()
+            .function_name("provisioned")
+            .qualifier("live")
+            .send()
+            .await
+            .ok()?;
+        (got.status().map(|s| s.as_str()) == Some("READY")).then_some(got)
+    })
+    .await;
+
+    // Every provisioned environment is taken by a long invocation; one more spills over to
+    // an on-demand environment, which is a cold start.
+    let provisioned: Vec<_> = (0..PROVISIONED)
+        .map(|_| {
+            tokio::spawn(invoke(
+                client.clone(),
+                "provisioned".into(),
+                Some("live".into()),
+                2000,
+            ))
+        })
+        .collect();
+    poll(
+        "the provisioned environments to be taken",
+        LIMIT,
+        || async { (emulator.state().environments.idle_count("provisioned") == 0).then_some(()) },
+    )
+    .await;
+    let spill = invoke(client.clone(), "provisioned".into(), Some("live".into()), 0).await;
+
+    for task in provisioned {
+        match task.await.unwrap() {
+            Outcome::Ran {
+                report,
+                initialization_type,
+            } => {
+                assert!(!report.contains("Init Duration"), "{report}");
+                assert_eq!(initialization_type, "provisioned-concurrency");
+            }
+            other => panic!("a provisioned invocation failed: {other:?}"),
+        }
+    }
+    match spill {
+        Outcome::Ran {
+            report,
+            initialization_type,
+        } => {
+            assert!(report.contains("Init Duration"), "{report}");
+            assert_eq!(initialization_type, "on-demand");
+        }
+        other => panic!("the spill-over invocation failed: {other:?}"),
+    }
+
+    client
+        .delete_provisioned_concurrency_config()
+        .function_name("provisioned")
+        .qualifier("live")
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .get_provisioned_concurrency_config()
+        .function_name("provisioned")
+        .qualifier("live")
+        .send()
+        .await
+        .expect_err("the config is gone");
+    assert_eq!(
+        err.code(),
+        Some("ProvisionedConcurrencyConfigNotFoundException")
+    );
+    // Provisioned environments are never reaped for idleness; deleting the config retires them.
+    poll(
+        "the provisioned environments to be retired",
+        LIMIT,
+        || async { (emulator.state().environments.idle_count("provisioned") == 0).then_some(()) },
+    )
+    .await;
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreserved_functions_share_the_account_limit() {
+    const ACCOUNT_LIMIT: usize = 2;
+    let emulator =
+        start_emulator_with(|c| c.control.account_concurrency = ACCOUNT_LIMIT as u32).await;
+    let client = lambda_client(&emulator.endpoint_url());
+    create_sleepy(&client, "shared").await;
+    let in_flight: Vec<_> = (0..ACCOUNT_LIMIT)
+        .map(|_| tokio::spawn(invoke(client.clone(), "shared".into(), None, 3000)))
+        .collect();
+    wait_for_live_environments(&emulator, ACCOUNT_LIMIT).await;
+    match invoke(client.clone(), "shared".into(), None, 0).await {
+        Outcome::Failed { code, reason } => {
+            assert_eq!(code, "TooManyRequestsException");
+            assert_eq!(reason, "ConcurrentInvocationLimitExceeded");
+        }
+        other => panic!("an invocation beyond the account limit ran: {other:?}"),
+    }
+    for task in in_flight {
+        assert!(matches!(task.await.unwrap(), Outcome::Ran { .. }));
+    }
+    emulator.shutdown().await;
+}

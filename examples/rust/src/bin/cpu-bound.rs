@@ -1,0 +1,28 @@
+//! A CPU-bound function: `{"iterations": N, "threads": T}` rounds of integer hashing
+//! (default 1,000,000 on 1 thread), split evenly over T threads. Its duration scales with the
+//! CPU share Lambda gives the memory size: one thread gains nothing above 1,769 MB (one vCPU),
+//! two threads keep gaining up to 3,538 MB.
+
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::{Value, json};
+
+async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let iterations = event.payload["iterations"].as_u64().unwrap_or(1_000_000);
+    let threads = event.payload["threads"].as_u64().unwrap_or(1).clamp(1, 64);
+    let per_thread = iterations / threads;
+    let checksum = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| scope.spawn(move || example_functions::hash_rounds(per_thread)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a hashing thread does not panic"))
+            .fold(0u64, |acc, x| acc ^ x)
+    });
+    Ok(json!({ "iterations": per_thread * threads, "threads": threads, "checksum": checksum }))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    run(service_fn(handler)).await
+}

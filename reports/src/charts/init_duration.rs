@@ -1,0 +1,155 @@
+//! The distribution of Init Duration (cold starts) as an empirical CDF, one line per group.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use analyzer::result::TuningResult;
+
+use super::{
+    Chart, DrawResult, arch_color, by_architecture, caption_font, fmt_num, label_font,
+    padded_range, tick_font,
+};
+
+/// Colours for groups that are not architectures, in order.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(230, 110, 10),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(214, 39, 40),
+];
+
+/// One line of the chart: a labelled set of Init Durations in ms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitSeries {
+    /// Legend text.
+    pub label: String,
+    /// Line colour as RGB.
+    pub rgb: (u8, u8, u8),
+    /// Every Init Duration observed, in ms, in any order.
+    pub init_durations_ms: Vec<f64>,
+}
+
+/// Empirical cumulative distribution of Init Duration: for each duration on the x axis, the
+/// share of cold starts that took at most that long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitDurationChart {
+    series: Vec<InitSeries>,
+}
+
+impl InitDurationChart {
+    /// A chart of the given series; `None` when no series holds a single duration.
+    pub fn new(series: Vec<InitSeries>) -> Option<Self> {
+        let series: Vec<InitSeries> = series
+            .into_iter()
+            .filter(|s| s.init_durations_ms.iter().any(|d| d.is_finite()))
+            .collect();
+        (!series.is_empty()).then_some(Self { series })
+    }
+
+    /// One line per architecture over the cold samples of a tuning run (every memory size
+    /// pooled); `None` when the run saw no cold start.
+    pub fn from_tuning(result: &TuningResult) -> Option<Self> {
+        let series = by_architecture(result)
+            .into_iter()
+            .map(|(arch, configs)| {
+                let init_durations_ms: Vec<f64> = configs
+                    .iter()
+                    .flat_map(|c| c.samples.iter().filter_map(|s| s.init_duration_ms))
+                    .collect();
+                let color = arch_color(arch);
+                InitSeries {
+                    label: format!(
+                        "{arch} (all memory sizes, {} cold starts)",
+                        init_durations_ms.len()
+                    ),
+                    rgb: (color.0, color.1, color.2),
+                    init_durations_ms,
+                }
+            })
+            .collect();
+        Self::new(series)
+    }
+
+    /// The colour of the `index`-th group when groups are not architectures.
+    pub fn palette_rgb(index: usize) -> (u8, u8, u8) {
+        let c = PALETTE[index % PALETTE.len()];
+        (c.0, c.1, c.2)
+    }
+}
+
+impl Chart for InitDurationChart {
+    fn file_stem(&self) -> &'static str {
+        "init-duration"
+    }
+
+    fn caption(&self) -> String {
+        "Init Duration of cold starts: share of cold starts that took at most x ms".to_owned()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (x_lo, x_hi) = padded_range(
+            self.series
+                .iter()
+                .flat_map(|s| s.init_durations_ms.iter().copied()),
+            false,
+        );
+        let x_lo = x_lo.max(0.0);
+        let mut chart = ChartBuilder::on(root)
+            .margin(16)
+            .caption("Cold starts: Init Duration (cumulative)", caption_font())
+            .x_label_area_size(42)
+            .y_label_area_size(78)
+            .build_cartesian_2d(x_lo..x_hi, 0.0..100.0)?;
+        chart
+            .configure_mesh()
+            .x_desc("Init Duration (ms)")
+            .y_desc("cold starts at or below (%)")
+            .axis_desc_style(label_font())
+            .label_style(tick_font())
+            .x_label_formatter(&|x| fmt_num(*x))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+
+        for series in &self.series {
+            let (r, g, b) = series.rgb;
+            let color = RGBColor(r, g, b);
+            let mut sorted: Vec<f64> = series
+                .init_durations_ms
+                .iter()
+                .copied()
+                .filter(|d| d.is_finite())
+                .collect();
+            sorted.sort_by(f64::total_cmp);
+            #[allow(clippy::cast_precision_loss)]
+            let n = sorted.len() as f64;
+            // A step function: flat up to each observation, then a rise of 1/n.
+            let mut steps = vec![(x_lo, 0.0)];
+            for (i, d) in sorted.iter().enumerate() {
+                #[allow(clippy::cast_precision_loss)]
+                let below = i as f64 / n * 100.0;
+                #[allow(clippy::cast_precision_loss)]
+                let at = (i + 1) as f64 / n * 100.0;
+                steps.push((*d, below));
+                steps.push((*d, at));
+            }
+            steps.push((x_hi, 100.0));
+            chart
+                .draw_series(LineSeries::new(steps, color.stroke_width(2)))?
+                .label(series.label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                });
+        }
+
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(tick_font())
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+    }
+}

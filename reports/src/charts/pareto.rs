@@ -1,0 +1,149 @@
+//! The Pareto frontier of cost against duration: every configuration as a point, the ones no
+//! other configuration beats on both cost and duration joined by a line.
+
+use plotters::coord::Shift;
+use plotters::coord::combinators::BindKeyPoints;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use analyzer::result::TuningResult;
+use analyzer::units::Architecture;
+
+use super::{
+    Chart, DrawResult, INVOCATIONS_PER_UNIT, PICK_COLOR, arch_color, axis_fraction,
+    by_architecture, caption_font, fmt_num, label_font, legend_corner, log_range, log_ticks,
+    overall_picks, padded_range, tick_font,
+};
+
+/// Cost per invocation against trimmed-mean duration; the frontier from
+/// [`analyzer::result::Recommendations::pareto_frontier`] is drawn as a dashed line and every
+/// point is labelled with its memory size in MB.
+#[derive(Debug, Clone, Copy)]
+pub struct ParetoChart<'a> {
+    result: &'a TuningResult,
+}
+
+impl<'a> ParetoChart<'a> {
+    /// A chart of `result`.
+    pub fn new(result: &'a TuningResult) -> Self {
+        Self { result }
+    }
+}
+
+impl Chart for ParetoChart<'_> {
+    fn file_stem(&self) -> &'static str {
+        "pareto"
+    }
+
+    fn caption(&self) -> String {
+        "Cost against duration per configuration; the dashed line joins the Pareto frontier \
+         (labels: memory in MB)"
+            .to_owned()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let point = |c: &analyzer::result::ConfigurationResult| {
+            (
+                c.duration.trimmed_mean,
+                c.cost.mean_cost_usd * INVOCATIONS_PER_UNIT,
+            )
+        };
+        let configs = &self.result.configurations;
+        let (x_lo, x_hi) = log_range(configs.iter().map(|c| point(c).0));
+        let (y_lo, y_hi) = padded_range(configs.iter().map(|c| point(c).1), false);
+        let mut chart = ChartBuilder::on(root)
+            .margin(16)
+            .caption("Pareto frontier: cost against duration", caption_font())
+            .x_label_area_size(42)
+            .y_label_area_size(86)
+            .build_cartesian_2d(
+                (x_lo..x_hi)
+                    .log_scale()
+                    .with_key_points(log_ticks((x_lo, x_hi))),
+                y_lo..y_hi,
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc("trimmed mean duration (ms, log scale)")
+            .y_desc("cost per 1M invocations (USD)")
+            .axis_desc_style(label_font())
+            .label_style(tick_font())
+            .x_label_formatter(&|x| fmt_num(*x))
+            .y_label_formatter(&|y| fmt_num(*y))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+
+        let mut frontier: Vec<(f64, f64)> = self
+            .result
+            .recommendations
+            .pareto_frontier
+            .iter()
+            .filter_map(|key| configs.iter().find(|c| c.key == *key))
+            .map(point)
+            .collect();
+        frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let dashed = BLACK.mix(0.55).stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(frontier, 8, 5, dashed))?
+            .label("Pareto frontier")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dashed));
+
+        for (arch, group) in by_architecture(self.result) {
+            let color = arch_color(arch);
+            chart
+                .draw_series(group.iter().map(|c| {
+                    // x86_64 labels above the point, arm64 labels below, so that neighbours
+                    // of the two architectures do not overwrite each other.
+                    let label_offset = match arch {
+                        Architecture::X86_64 => (7, -16),
+                        Architecture::Arm64 => (7, 4),
+                    };
+                    EmptyElement::at(point(c))
+                        + Circle::new((0, 0), 5, color.filled())
+                        + Text::new(
+                            c.key.memory_mb.get().to_string(),
+                            label_offset,
+                            tick_font().color(&color),
+                        )
+                }))?
+                .label(arch.as_str())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+        }
+
+        let mut first = true;
+        for (key, names) in overall_picks(self.result) {
+            let Some(config) = configs.iter().find(|c| c.key == key) else {
+                continue;
+            };
+            let series = chart.draw_series([EmptyElement::at(point(config))
+                + Circle::new((0, 0), 10, PICK_COLOR.stroke_width(2))
+                + Text::new(
+                    names,
+                    (-10, 8),
+                    tick_font()
+                        .color(&PICK_COLOR)
+                        .pos(Pos::new(HPos::Right, VPos::Top)),
+                )])?;
+            if first {
+                series
+                    .label("recommended")
+                    .legend(|(x, y)| Circle::new((x + 10, y), 6, PICK_COLOR.stroke_width(2)));
+                first = false;
+            }
+        }
+
+        chart
+            .configure_series_labels()
+            .position(legend_corner(configs.iter().map(|c| {
+                let (x, y) = point(c);
+                (
+                    axis_fraction(x, (x_lo, x_hi), true),
+                    axis_fraction(y, (y_lo, y_hi), false),
+                )
+            })))
+            .label_font(tick_font())
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+    }
+}

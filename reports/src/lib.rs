@@ -1,0 +1,161 @@
+//! Rendering of powertune results: a self-contained HTML report and PNG charts.
+//!
+//! `reports` owns the presentation of results and nothing else: results come in as the
+//! analyzer's serde types, and an HTML [`String`] plus PNG bytes come out. It must not do I/O,
+//! read the environment or the clock, or log: the caller (the `powertune report` command)
+//! reads the result file and writes the files wherever the user asked.
+//!
+//! Charts are drawn with plotters in the embedded DejaVu Sans font, so they look the same on a
+//! machine with no fonts installed. The HTML page loads nothing from anywhere: charts are
+//! inline SVG, the only script (table sorting) and style are inline and allowed by hash in the
+//! page's Content-Security-Policy, and every string from the result is escaped.
+//!
+//! ```no_run
+//! # fn load() -> analyzer::result::TuningResult { unimplemented!() }
+//! let result: analyzer::result::TuningResult = load();
+//! let report = reports::render(&result)?;
+//! assert!(report.html.starts_with("<!DOCTYPE html>"));
+//! for (file_name, png) in &report.pngs {
+//!     // e.g. `cost-duration.png`: the caller writes the bytes to its output folder.
+//!     assert!(file_name.ends_with(".png") && !png.is_empty());
+//! }
+//! # Ok::<(), reports::Error>(())
+//! ```
+#![warn(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod charts;
+pub mod error;
+mod font;
+pub mod html;
+
+use analyzer::coldstart::ColdStartResult;
+use analyzer::result::TuningResult;
+
+use crate::charts::Chart;
+use crate::charts::concurrency::{ConcurrencyChart, ConcurrencyCurve};
+use crate::charts::cost_duration::CostDurationChart;
+use crate::charts::distribution::DistributionChart;
+use crate::charts::init_duration::{InitDurationChart, InitSeries};
+use crate::charts::pareto::ParetoChart;
+use crate::html::Figure;
+
+pub use error::{Error, Result};
+
+/// A rendered report: the HTML page and each chart as a PNG file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The self-contained HTML page (write it as `report.html`).
+    pub html: String,
+    /// `(file name, PNG bytes)` per chart, e.g. `("pareto.png", ...)`, in page order.
+    pub pngs: Vec<(String, Vec<u8>)>,
+}
+
+/// What a report may show beyond the result itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Extras {
+    /// On-demand against provisioned concurrency cost curves, charted when present (build
+    /// them from the analyzer's figures with [`ConcurrencyCurve::from_figures`]).
+    pub concurrency: Option<ConcurrencyCurve>,
+}
+
+impl Extras {
+    /// Extras with concurrency cost curves.
+    pub fn with_concurrency(curve: ConcurrencyCurve) -> Self {
+        Self {
+            concurrency: Some(curve),
+        }
+    }
+}
+
+/// Renders the report of a tuning run: cost and duration against memory, the duration
+/// distribution, the Pareto frontier, and the Init Duration distribution when the run saw
+/// cold starts.
+///
+/// # Errors
+///
+/// [`Error::Empty`] when the result has no configuration; [`Error::Font`], [`Error::Chart`]
+/// or [`Error::Png`] when a chart cannot be drawn.
+pub fn render(result: &TuningResult) -> Result<Report> {
+    render_with(result, &Extras::default())
+}
+
+/// [`render`], with the optional sections in `extras`.
+///
+/// # Errors
+///
+/// As [`render`].
+pub fn render_with(result: &TuningResult, extras: &Extras) -> Result<Report> {
+    if result.configurations.is_empty() {
+        return Err(Error::Empty {
+            what: "a tuning result needs at least one configuration",
+        });
+    }
+    let mut rendered = Rendered::default();
+    rendered.add(&CostDurationChart::new(result))?;
+    rendered.add(&DistributionChart::new(result))?;
+    rendered.add(&ParetoChart::new(result))?;
+    if let Some(chart) = InitDurationChart::from_tuning(result) {
+        rendered.add(&chart)?;
+    }
+    if let Some(chart) = extras.concurrency.clone().and_then(ConcurrencyChart::new) {
+        rendered.add(&chart)?;
+    }
+    Ok(Report {
+        html: html::tuning_page(result, &rendered.figures),
+        pngs: rendered.pngs,
+    })
+}
+
+/// Renders the report of a cold-start run: the Init Duration distribution of every
+/// configuration and a table of its percentiles with their confidence intervals.
+///
+/// # Errors
+///
+/// [`Error::Font`], [`Error::Chart`] or [`Error::Png`] when a chart cannot be drawn.
+pub fn render_coldstart(result: &ColdStartResult) -> Result<Report> {
+    let mut rendered = Rendered::default();
+    let series = result
+        .configurations
+        .iter()
+        .enumerate()
+        .map(|(index, config)| InitSeries {
+            label: format!(
+                "{} MB {} ({} cold starts)",
+                config.key.memory_mb.get(),
+                config.key.architecture,
+                config.samples.len()
+            ),
+            rgb: InitDurationChart::palette_rgb(index),
+            init_durations_ms: config.samples.iter().map(|s| s.init_duration_ms).collect(),
+        })
+        .collect();
+    if let Some(chart) = InitDurationChart::new(series) {
+        rendered.add(&chart)?;
+    }
+    Ok(Report {
+        html: html::coldstart_page(result, &rendered.figures),
+        pngs: rendered.pngs,
+    })
+}
+
+/// Charts rendered so far, in page order.
+#[derive(Debug, Default)]
+struct Rendered {
+    figures: Vec<Figure>,
+    pngs: Vec<(String, Vec<u8>)>,
+}
+
+impl Rendered {
+    fn add(&mut self, chart: &impl Chart) -> Result<()> {
+        self.figures.push(Figure {
+            file_stem: chart.file_stem(),
+            caption: chart.caption(),
+            svg: charts::to_svg(chart)?,
+        });
+        self.pngs
+            .push((format!("{}.png", chart.file_stem()), charts::to_png(chart)?));
+        Ok(())
+    }
+}
