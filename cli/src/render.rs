@@ -158,6 +158,17 @@ pub fn write_files(dir: &Path, result: &TuningResult) -> anyhow::Result<Vec<std:
     std::fs::write(&json_path, json).with_context(|| format!("writing {}", json_path.display()))?;
     written.push(json_path);
     let report = reports::render_with(result, &extras(result)).context("rendering the report")?;
+    write_report(dir, report, &mut written)?;
+    Ok(written)
+}
+
+/// Writes a rendered report into `dir` (`report.html` and its charts), adding each path to
+/// `written`.
+pub fn write_report(
+    dir: &Path,
+    report: reports::Report,
+    written: &mut Vec<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let html_path = dir.join("report.html");
     std::fs::write(&html_path, report.html)
         .with_context(|| format!("writing {}", html_path.display()))?;
@@ -167,5 +178,5 @@ pub fn write_files(dir: &Path, result: &TuningResult) -> anyhow::Result<Vec<std:
         std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
-    Ok(written)
+    Ok(())
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use analyzer::result::{ConfigKey, RunEnvironment};
 use anyhow::{Context, bail};
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tuner::local::{Options, Outcome, Progress, ProgressFn};
 use tuner::steps::RunInput;
@@ -108,12 +109,75 @@ pub fn emulator_client(endpoint: &str, region: &str) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::from_conf(config)
 }
 
-/// Ctrl-C, as a future the orchestrator races against.
-async fn ctrl_c() {
+/// Ctrl-C, as a future the orchestrator races against (pending forever without a handler).
+pub async fn ctrl_c() {
     if tokio::signal::ctrl_c().await.is_err() {
         // No signal handler: never interrupt.
         std::future::pending::<()>().await;
     }
+}
+
+/// The flags that reach a deployed function on AWS, flattened into `tune` and `coldstart`
+/// (each overrides the help of `--function` and `--endpoint-url`).
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// A deployed function (name or ARN), with credentials from the usual AWS chain.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub function: Option<String>,
+    /// AWS region of the function (default: from the environment or profile).
+    #[arg(long, requires = "function")]
+    pub region: Option<String>,
+    /// AWS profile to use.
+    #[arg(long, requires = "function")]
+    pub profile: Option<String>,
+    /// Endpoint URL to use instead of AWS's.
+    #[arg(long, value_name = "URL", requires = "function")]
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsArgs {
+    /// The AWS configuration these flags select, with its region; see [`aws_config`].
+    ///
+    /// # Errors
+    ///
+    /// When no region is configured.
+    pub async fn sdk_config(&self) -> anyhow::Result<(aws_config::SdkConfig, String)> {
+        aws_config(
+            self.region.as_deref(),
+            self.profile.as_deref(),
+            self.endpoint_url.as_deref(),
+        )
+        .await
+    }
+}
+
+/// Loads the AWS configuration the usual chain gives, overridden by `--region`, `--profile`
+/// and `--endpoint-url`, and returns it with its region.
+///
+/// # Errors
+///
+/// When no region is configured.
+pub async fn aws_config(
+    region: Option<&str>,
+    profile: Option<&str>,
+    endpoint_url: Option<&str>,
+) -> anyhow::Result<(aws_config::SdkConfig, String)> {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    }
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    let region = config
+        .region()
+        .map(ToString::to_string)
+        .context("no AWS region: pass --region or set AWS_REGION")?;
+    Ok((config, region))
 }
 
 /// Tunes each `(function, input)` in turn on one in-process emulator. The input's

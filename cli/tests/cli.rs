@@ -2,52 +2,18 @@
 //! runs against the embedded emulator with the example functions.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use test_support::example_bin;
 
 fn powertune() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_powertune"));
     cmd.env_remove("RUST_LOG").env_remove("NO_COLOR");
     cmd
-}
-
-/// Builds the example functions once per test process; returns the path of one binary.
-fn example_bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    let executables = BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = StdCommand::new(cargo)
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-            .args([
-                "build",
-                "-p",
-                "example-functions",
-                "--bins",
-                "--message-format=json",
-            ])
-            .output()
-            .expect("cargo runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .collect()
-    });
-    executables
-        .iter()
-        .find(|p| p.file_name().is_some_and(|f| f == name))
-        .unwrap_or_else(|| panic!("no example binary {name} in {executables:?}"))
-        .clone()
 }
 
 #[test]

@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::process::Command as StdCommand;
-use std::sync::OnceLock;
 
 use analyzer::coldstart::ColdStartResult;
 use assert_cmd::Command;
@@ -19,37 +17,9 @@ fn powertune() -> Command {
     cmd
 }
 
-/// Builds the example functions once per test process; returns the path of `faulty`.
+/// The `faulty` example binary, built once per test process.
 fn faulty() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let out = StdCommand::new(cargo)
-                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-                .args([
-                    "build",
-                    "-p",
-                    "example-functions",
-                    "--bin",
-                    "faulty",
-                    "--message-format=json",
-                ])
-                .output()
-                .expect("cargo runs");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-                .find(|p| p.file_name().is_some_and(|f| f == "faulty"))
-                .expect("cargo names the faulty executable")
-        })
-        .clone()
+    test_support::example_bin("faulty")
 }
 
 fn coldstart(out: &std::path::Path, samples: u32) -> Command {

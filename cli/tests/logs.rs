@@ -366,32 +366,9 @@ fn a_file_without_report_lines_exits_2() {
         .stderr(predicate::str::contains("no REPORT records"));
 }
 
-/// Builds the `io-bound` example function; returns its path.
+/// The `io-bound` example binary, built once per test process.
 fn io_bound() -> std::path::PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args([
-            "build",
-            "-p",
-            "example-functions",
-            "--bin",
-            "io-bound",
-            "--message-format=json",
-        ])
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
-        .find(|p| p.file_name().is_some_and(|f| f == "io-bound"))
-        .expect("io-bound executable")
+    test_support::example_bin("io-bound")
 }
 
 #[test]

@@ -704,7 +704,13 @@ fn config_for(
 fn create_function(state: &State, req: &ApiRequest) -> ApiResult {
     let body: CreateFunctionBody = parse_body(&req.body)?;
     let name = body.function_name.ok_or_else(|| missing("functionName"))?;
-    crate::registry::validate_function_name(&name)?;
+    // Lambda checks the name's pattern at its API layer, as a ValidationException.
+    crate::registry::validate_function_name(&name).map_err(|_| {
+        validation(format!(
+            "1 validation error detected: Value '{name}' at 'functionName' failed to satisfy \
+             constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"
+        ))
+    })?;
     let role = body.role.ok_or_else(|| missing("role"))?;
     if body.package_type.as_deref().is_some_and(|p| p != "Zip") {
         return Err(ApiError::invalid_parameter(

@@ -167,12 +167,25 @@ impl Emulator {
             }
         });
         tracing::info!(%addr, isolation = state.isolation().as_str(), "emulator listening");
+        if let Some(warning) = exposure_warning(addr) {
+            tracing::warn!(%addr, "{warning}");
+        }
         Ok(EmulatorHandle {
             state,
             addr,
             tasks: vec![server, reaper],
         })
     }
+}
+
+/// What the emulator says when its API listens beyond loopback (`None` on a loopback address):
+/// any host that can reach the address can then invoke and change functions.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "the emulator listens on {addr}, not only on loopback: other hosts can invoke and change its functions"
+        )
+    })
 }
 
 /// A running emulator. Dropping it (or [`EmulatorHandle::shutdown`]) kills every execution

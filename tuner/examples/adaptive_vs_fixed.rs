@@ -8,8 +8,6 @@
 #![recursion_limit = "256"]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,33 +50,6 @@ fn parse_args() -> Args {
     args
 }
 
-fn example_binaries(release: bool) -> Vec<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args([
-            "build",
-            "-p",
-            "example-functions",
-            "--bins",
-            "--message-format=json",
-        ]);
-    if release {
-        cmd.arg("--release");
-    }
-    let out = cmd.output().expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .collect()
-}
-
 fn pick(result: &TuningResult, strategy: Strategy) -> u32 {
     result
         .recommendations
@@ -110,7 +81,7 @@ fn histogram(values: &[u32]) -> String {
 #[tokio::main]
 async fn main() {
     let args = parse_args();
-    let bins = example_binaries(!cfg!(debug_assertions));
+    let bins = test_support::build_example_bins(!cfg!(debug_assertions));
     let emulator = emulator::Emulator::default()
         .start()
         .await

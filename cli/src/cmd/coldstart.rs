@@ -34,9 +34,19 @@ Examples:
   powertune coldstart --function my-function --region eu-west-1 --memory 512,1024 -n 30
   powertune coldstart --local target/release/cpu-bound --json-lines";
 
+/// Help of the flattened `--function` ([`session::AwsArgs`]).
+const FUNCTION_HELP: &str =
+    "Measure a deployed function (name or ARN), with credentials from the usual AWS chain";
+/// Help of the flattened `--endpoint-url` ([`session::AwsArgs`]).
+const ENDPOINT_URL_HELP: &str = "Lambda and CloudWatch Logs endpoint URL to use instead of AWS's";
+
 /// Measure cold starts: locally (--local) or on AWS (--function).
 #[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(
+    after_help = AFTER_HELP,
+    mut_arg("function", |a| a.help(FUNCTION_HELP)),
+    mut_arg("endpoint_url", |a| a.help(ENDPOINT_URL_HELP))
+)]
 pub struct ColdStartArgs {
     /// Measure the function at PATH in the embedded emulator: a bootstrap executable or a folder holding one.
     #[arg(
@@ -46,18 +56,8 @@ pub struct ColdStartArgs {
         required_unless_present = "function"
     )]
     pub local: Option<PathBuf>,
-    /// Measure a deployed function (name or ARN), with credentials from the usual AWS chain.
-    #[arg(long, value_name = "NAME|ARN")]
-    pub function: Option<String>,
-    /// AWS region of the function (default: from the environment or profile).
-    #[arg(long, requires = "function")]
-    pub region: Option<String>,
-    /// AWS profile to use.
-    #[arg(long, requires = "function")]
-    pub profile: Option<String>,
-    /// Lambda and CloudWatch Logs endpoint URL to use instead of AWS's.
-    #[arg(long, value_name = "URL", requires = "function")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub aws: session::AwsArgs,
     /// Environment variable of the local function, KEY=VALUE (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE", requires = "local")]
     pub env: Vec<String>,
@@ -348,25 +348,12 @@ impl ColdStartArgs {
         mut progress: Progress<'_>,
     ) -> anyhow::Result<ColdStartResult> {
         let function = self
+            .aws
             .function
             .clone()
             .context("--function or --local is required")?;
         progress.name = tuner::steps::function_name(&function).to_owned();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(region) = &self.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        if let Some(profile) = &self.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &self.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let config = loader.load().await;
-        let region = config
-            .region()
-            .map(ToString::to_string)
-            .context("no AWS region: pass --region or set AWS_REGION")?;
+        let (config, region) = self.aws.sdk_config().await?;
         let lambda = aws_sdk_lambda::Client::new(&config);
         let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
         let original = tuner::coldstart::read_settings(&lambda, &function)
@@ -432,10 +419,16 @@ async fn measure(
     mut warnings: Vec<Warning>,
 ) -> anyhow::Result<ColdStartResult> {
     let callback = |event: ColdStartEvent| progress.event(event);
-    let run: ColdStartRun =
-        tuner::coldstart::measure(lambda, logs, function, &options, &callback, ctrl_c())
-            .await
-            .with_context(|| format!("measuring the cold starts of {function}"))?;
+    let run: ColdStartRun = tuner::coldstart::measure(
+        lambda,
+        logs,
+        function,
+        &options,
+        &callback,
+        session::ctrl_c(),
+    )
+    .await
+    .with_context(|| format!("measuring the cold starts of {function}"))?;
     if let Some(err) = progress
         .failed
         .lock()
@@ -465,13 +458,6 @@ async fn measure(
         run.configurations,
         warnings,
     ))
-}
-
-/// Ctrl-C, as a future the measurement races against (pending forever without a handler).
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
 }
 
 /// A CloudWatch Logs client for the emulator (which serves the Logs API on its endpoint).

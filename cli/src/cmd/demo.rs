@@ -16,7 +16,7 @@ The example functions are workspace members: the demo finds their binaries next 
 powertune executable, and builds them with `cargo build -p example-functions` when missing.
 
 Example:
-  cargo run --release -p cli -- demo";
+  cargo run -p cli -- demo";
 
 /// Tune the bundled CPU-bound and I/O-bound examples locally and show the recommendations.
 #[derive(Debug, Args)]
@@ -171,7 +171,8 @@ impl DemoArgs {
             out.note(&format!("wrote {}", dir.join("result.json").display()));
         }
         if !out.json() {
-            let pick = |name: &str, strategy| {
+            use analyzer::result::Strategy;
+            let pick = |name: &str, strategy: Strategy| {
                 outcomes
                     .iter()
                     .find(|(n, _)| n == name)
@@ -181,17 +182,23 @@ impl DemoArgs {
                             .overall
                             .iter()
                             .find(|r| r.strategy == strategy)
-                            .map(|r| match r.indistinguishable_from.len() {
-                                0 => r.key.memory_mb.to_string(),
-                                n => format!(
-                                    "{} (not significantly faster than {n} other size(s))",
-                                    r.key.memory_mb
-                                ),
+                            .map(|r| {
+                                let measure = match strategy {
+                                    Strategy::Cost => "cheaper",
+                                    Strategy::Speed => "faster",
+                                    Strategy::Balanced => "better balanced",
+                                };
+                                match r.indistinguishable_from.len() {
+                                    0 => r.key.memory_mb.to_string(),
+                                    n => format!(
+                                        "{} (not significantly {measure} than {n} other size(s))",
+                                        r.key.memory_mb
+                                    ),
+                                }
                             })
                     })
                     .unwrap_or_default()
             };
-            use analyzer::result::Strategy;
             out.print(&format!(
                 "{}\n  cpu-bound: cheapest at {}, fastest at {}: more memory buys CPU.\n  io-bound: cheapest at {}, fastest at {}: waiting does not get faster with memory.",
                 out.paint("In short:", Style::Bold),

@@ -162,21 +162,12 @@ impl LogsArgs {
             .clone()
             .context("--function or --file is required")?;
         let name = function.rsplit(':').next().unwrap_or(&function).to_owned();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(region) = &self.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        if let Some(profile) = &self.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &self.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let config = loader.load().await;
-        let region = config
-            .region()
-            .map(ToString::to_string)
-            .context("no AWS region: pass --region or set AWS_REGION")?;
+        let (config, region) = crate::session::aws_config(
+            self.region.as_deref(),
+            self.profile.as_deref(),
+            self.endpoint_url.as_deref(),
+        )
+        .await?;
         let client = aws_sdk_cloudwatchlogs::Client::new(&config);
         let group = format!("/aws/lambda/{name}");
         let now_ms = SystemTime::now()

@@ -96,15 +96,7 @@ fn render_text(text: &str) -> anyhow::Result<reports::Report> {
 fn write_report(dir: &Path, report: reports::Report) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut written = Vec::with_capacity(1 + report.pngs.len());
-    let html_path = dir.join("report.html");
-    std::fs::write(&html_path, report.html)
-        .with_context(|| format!("writing {}", html_path.display()))?;
-    written.push(html_path);
-    for (name, png) in report.pngs {
-        let path = dir.join(name);
-        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
-        written.push(path);
-    }
+    crate::render::write_report(dir, report, &mut written)?;
     Ok(written)
 }
 

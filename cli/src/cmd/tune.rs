@@ -18,6 +18,12 @@ Examples:
   powertune tune --local ./my-function/ --input power-tuning-input.json --json
   powertune tune --function my-function --region eu-west-1 --num 20 --precision 0.05";
 
+/// Help of the flattened `--function` ([`session::AwsArgs`]).
+const FUNCTION_HELP: &str =
+    "Tune a deployed function (name or ARN), with credentials from the usual AWS chain";
+/// Help of the flattened `--endpoint-url` ([`session::AwsArgs`]).
+const ENDPOINT_URL_HELP: &str = "Lambda endpoint URL to use instead of AWS's";
+
 /// Strategy names as aws-lambda-power-tuning spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StrategyArg {
@@ -31,7 +37,11 @@ pub enum StrategyArg {
 
 /// Tune one function: locally (--local) or on AWS (--function).
 #[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(
+    after_help = AFTER_HELP,
+    mut_arg("function", |a| a.help(FUNCTION_HELP)),
+    mut_arg("endpoint_url", |a| a.help(ENDPOINT_URL_HELP))
+)]
 pub struct TuneArgs {
     /// Tune the function at PATH in the embedded emulator: a bootstrap executable or a folder holding one.
     #[arg(
@@ -41,18 +51,8 @@ pub struct TuneArgs {
         required_unless_present = "function"
     )]
     pub local: Option<PathBuf>,
-    /// Tune a deployed function (name or ARN), with credentials from the usual AWS chain.
-    #[arg(long, value_name = "NAME|ARN")]
-    pub function: Option<String>,
-    /// AWS region of the function (default: from the environment or profile).
-    #[arg(long, requires = "function")]
-    pub region: Option<String>,
-    /// AWS profile to use.
-    #[arg(long, requires = "function")]
-    pub profile: Option<String>,
-    /// Lambda endpoint URL to use instead of AWS's.
-    #[arg(long, value_name = "URL", requires = "function")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub aws: session::AwsArgs,
     /// An aws-lambda-power-tuning execution input (JSON file, - for stdin); flags override its fields.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -112,7 +112,7 @@ pub fn run_input(args: &TuneArgs, lambda_arn: &str) -> anyhow::Result<RunInput> 
     let Some(obj) = value.as_object_mut() else {
         bail!("--input: expected a JSON object like {{\"lambdaARN\": \"...\", \"num\": 10}}");
     };
-    if args.local.is_some() || !obj.contains_key("lambdaARN") || args.function.is_some() {
+    if args.local.is_some() || !obj.contains_key("lambdaARN") || args.aws.function.is_some() {
         obj.insert("lambdaARN".into(), json!(lambda_arn));
     }
     if let Some(num) = args.num {
@@ -199,25 +199,12 @@ impl TuneArgs {
                 Ok::<_, anyhow::Error>((name, outcome))
             } else {
                 let function = self
+                    .aws
                     .function
                     .clone()
                     .context("--function or --local is required")?;
                 let input = run_input(&self, &function)?;
-                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-                if let Some(region) = &self.region {
-                    loader = loader.region(aws_config::Region::new(region.clone()));
-                }
-                if let Some(profile) = &self.profile {
-                    loader = loader.profile_name(profile);
-                }
-                if let Some(url) = &self.endpoint_url {
-                    loader = loader.endpoint_url(url);
-                }
-                let config = loader.load().await;
-                let region = config
-                    .region()
-                    .map(ToString::to_string)
-                    .context("no AWS region: pass --region or set AWS_REGION")?;
+                let (config, region) = self.aws.sdk_config().await?;
                 let client = aws_sdk_lambda::Client::new(&config);
                 let outcome =
                     session::tune_remote(out, input, &client, region, self.parallel_configurations)

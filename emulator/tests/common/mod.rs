@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
@@ -12,90 +11,7 @@ use emulator::cgroup::CGROUP_PARENT;
 use emulator::{Emulator, EmulatorHandle};
 use tempfile::TempDir;
 
-/// The workspace root.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the emulator crate lives in the workspace")
-        .to_owned()
-}
-
-/// The Python venv with awslambdaric, boto3 and the AWS CLI.
-pub fn venv() -> PathBuf {
-    std::env::var_os("POWERTUNE_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv"))
-}
-
-/// The npm packages folder with aws-lambda-ric.
-pub fn node_modules() -> PathBuf {
-    std::env::var_os("POWERTUNE_TEST_NODE_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("node_modules"))
-}
-
-/// The target directory's profile folder (`target/debug`), found from this test binary's
-/// path (`target/debug/deps/<test>`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary has a path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("test binaries live in <target>/<profile>/deps")
-        .to_owned()
-}
-
-fn newest_source_mtime() -> std::time::SystemTime {
-    let mut newest = std::time::SystemTime::UNIX_EPOCH;
-    let package = workspace_root().join("examples/rust");
-    if let Ok(modified) = std::fs::metadata(package.join("Cargo.toml")).and_then(|m| m.modified()) {
-        newest = modified;
-    }
-    let mut stack = vec![package.join("src")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
-                newest = newest.max(modified);
-            }
-        }
-    }
-    newest
-}
-
-/// The path of an example binary. A workspace test run builds them (the package has an
-/// integration test); when one is missing or older than the examples' sources, they are built
-/// once per test process with `cargo build -p example-functions`.
-pub fn example_bin(name: &str) -> PathBuf {
-    static CHECKED: OnceLock<()> = OnceLock::new();
-    let dir = profile_dir();
-    CHECKED.get_or_init(|| {
-        let sources = newest_source_mtime();
-        let fresh = ["cpu-bound", "io-bound", "faulty"].iter().all(|bin| {
-            std::fs::metadata(dir.join(bin))
-                .and_then(|m| m.modified())
-                .is_ok_and(|built| built >= sources)
-        });
-        if fresh {
-            return;
-        }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["build", "-p", "example-functions", "--bins"])
-            .output()
-            .expect("cargo runs");
-        assert!(
-            out.status.success(),
-            "building the example functions failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-    let path = dir.join(name);
-    assert!(path.exists(), "no example binary at {}", path.display());
-    path
-}
+pub use test_support::{example_bin, node_modules, venv, workspace_root};
 
 /// A function folder whose `bootstrap` is a symlink to an example binary.
 pub fn rust_function_dir(bin: &str) -> TempDir {

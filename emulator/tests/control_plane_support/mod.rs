@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -24,21 +24,7 @@ pub const REGION: &str = "us-east-1";
 /// A role ARN in the default account.
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/powertune-test";
 
-/// The workspace root.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A program from the Python test venv (`.venv/bin/<name>`).
-pub fn venv_bin(name: &str) -> PathBuf {
-    let path = workspace_root().join(".venv/bin").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/test.sh once to install the Python test tools",
-        path.display()
-    );
-    path
-}
+pub use test_support::venv_bin;
 
 /// An emulator whose updates settle after 200 ms.
 pub async fn start_emulator() -> EmulatorHandle {

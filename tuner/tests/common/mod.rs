@@ -2,16 +2,12 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 
-/// The Python venv holding moto and boto3, relative to the workspace root.
-pub fn venv() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv"))
-}
+use test_support::venv;
 
 /// A moto server child on a free loopback port, killed on drop.
 pub struct Moto {
@@ -147,44 +143,7 @@ pub async fn memory_and_description(
     )
 }
 
-/// The workspace root.
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-/// Builds the example functions once per test process; returns the path of one binary.
-pub fn example_bin(name: &str) -> PathBuf {
-    static BUILT: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
-    let executables = BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "-p",
-                "example-functions",
-                "--bins",
-                "--message-format=json",
-            ])
-            .output()
-            .expect("cargo runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .collect()
-    });
-    executables
-        .iter()
-        .find(|p| p.file_name().is_some_and(|f| f == name))
-        .unwrap_or_else(|| panic!("no example binary {name} in {executables:?}"))
-        .clone()
-}
+pub use test_support::example_bin;
 
 /// An emulator with one example function registered as `name`, and a client for it.
 pub struct Local {

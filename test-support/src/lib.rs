@@ -1,0 +1,172 @@
+//! Paths and builds shared by the workspace's integration tests, benches and examples: the
+//! workspace root, the example function binaries (built with `cargo build -p
+//! example-functions --bins` when missing or stale), the Python venv and the npm packages that
+//! the test command installs.
+//!
+//! This crate is a dev-dependency only. It runs processes and reads the filesystem and the
+//! environment, and it panics with a message naming the fix instead of returning errors, as a
+//! test helper should.
+//!
+//! ```no_run
+//! let bootstrap = test_support::example_bin("cpu-bound");
+//! assert!(bootstrap.ends_with("cpu-bound"));
+//! ```
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+/// The binaries of the `example-functions` package (`examples/rust/src/bin`).
+pub const EXAMPLE_BINS: [&str; 3] = ["cpu-bound", "io-bound", "faulty"];
+
+/// The workspace root.
+///
+/// # Panics
+///
+/// Never: this crate lives one folder below the root.
+#[must_use]
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("test-support lives in the workspace")
+        .to_owned()
+}
+
+/// The Python venv with moto, boto3, awslambdaric and the AWS CLI: `POWERTUNE_TEST_VENV` when
+/// set, else `.venv` at the workspace root.
+#[must_use]
+pub fn venv() -> PathBuf {
+    std::env::var_os("POWERTUNE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv"))
+}
+
+/// A program from the Python test venv (`.venv/bin/<name>`).
+///
+/// # Panics
+///
+/// When the program is missing, with a message saying how to install it.
+#[must_use]
+pub fn venv_bin(name: &str) -> PathBuf {
+    let path = venv().join("bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test.sh once to install the Python test tools",
+        path.display()
+    );
+    path
+}
+
+/// The npm packages folder with aws-lambda-ric: `POWERTUNE_TEST_NODE_MODULES` when set, else
+/// `node_modules` at the workspace root.
+#[must_use]
+pub fn node_modules() -> PathBuf {
+    std::env::var_os("POWERTUNE_TEST_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("node_modules"))
+}
+
+/// The path of the example binary `name` (debug profile).
+///
+/// A workspace test run usually has them built already (the package has an integration
+/// test), next to the running test binary; when one is missing there or older than the
+/// examples' sources, the package is built once per process with `cargo build -p
+/// example-functions --bins` and the paths cargo reports are used.
+///
+/// # Panics
+///
+/// When cargo fails (with its stderr) or reports no binary called `name`.
+pub fn example_bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    let executables = BUILT
+        .get_or_init(|| fresh_beside_current_exe().unwrap_or_else(|| build_example_bins(false)));
+    executables
+        .iter()
+        .find(|p| p.file_name().is_some_and(|f| f == name))
+        .unwrap_or_else(|| panic!("no example binary {name} in {executables:?}"))
+        .clone()
+}
+
+/// Builds the example functions with `cargo build -p example-functions --bins` (with
+/// `--release` when `release`) and returns the executables cargo reports. Runs cargo on every
+/// call; tests want [`example_bin`].
+///
+/// # Panics
+///
+/// When cargo cannot be run or the build fails, with cargo's stderr.
+#[must_use]
+pub fn build_example_bins(release: bool) -> Vec<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root()).args([
+        "build",
+        "-p",
+        "example-functions",
+        "--bins",
+        "--message-format=json",
+    ]);
+    if release {
+        cmd.arg("--release");
+    }
+    let out = cmd.output().expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "building the example functions failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .collect()
+}
+
+/// The example binaries in the running binary's profile folder (`target/debug` for
+/// `target/debug/deps/<test>` or `target/debug/examples/<example>`), when all of them are
+/// there and newer than the examples' sources.
+fn fresh_beside_current_exe() -> Option<Vec<PathBuf>> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?.parent()?;
+    let sources = newest_source_mtime();
+    let bins: Vec<PathBuf> = EXAMPLE_BINS.iter().map(|bin| dir.join(bin)).collect();
+    bins.iter()
+        .all(|bin| {
+            std::fs::metadata(bin)
+                .and_then(|m| m.modified())
+                .is_ok_and(|built| built >= sources)
+        })
+        .then_some(bins)
+}
+
+fn newest_source_mtime() -> SystemTime {
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let package = workspace_root().join("examples/rust");
+    if let Ok(modified) = std::fs::metadata(package.join("Cargo.toml")).and_then(|m| m.modified()) {
+        newest = modified;
+    }
+    let mut stack = vec![package.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+                newest = newest.max(modified);
+            }
+        }
+    }
+    newest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_root_holds_the_workspace_manifest() {
+        assert!(workspace_root().join("Cargo.toml").is_file());
+        assert!(workspace_root().join("examples/rust").is_dir());
+    }
+}
