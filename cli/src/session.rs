@@ -136,7 +136,7 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
-    /// The AWS configuration these flags select, with its region; see [`aws_config`].
+    /// The AWS configuration these flags select, with its region; see [`aws_config()`].
     ///
     /// # Errors
     ///
