@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use analyzer::result::{ConfigKey, TuningResult};
 use analyzer::units::{Architecture, MemoryMb};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -16,13 +18,15 @@ const AFTER_HELP: &str = "\
 Examples:
   powertune tune --local target/release/cpu-bound --memory 128,512,1769 --payload '{\"iterations\": 200000}'
   powertune tune --local ./my-function/ --input power-tuning-input.json --json
-  powertune tune --function my-function --region eu-west-1 --num 20 --precision 0.05";
+  powertune tune --function my-function --region eu-west-1 --num 20 --precision 0.05
+  powertune tune --via sfn --state-machine arn:aws:states:eu-west-1:123456789012:stateMachine:powertune --function my-function --no-wait";
 
 /// Help of the flattened `--function` ([`session::AwsArgs`]).
 const FUNCTION_HELP: &str =
     "Tune a deployed function (name or ARN), with credentials from the usual AWS chain";
 /// Help of the flattened `--endpoint-url` ([`session::AwsArgs`]).
-const ENDPOINT_URL_HELP: &str = "Lambda endpoint URL to use instead of AWS's";
+const ENDPOINT_URL_HELP: &str =
+    "Lambda (or, with --via sfn, Step Functions) endpoint URL to use instead of AWS's";
 
 /// Strategy names as aws-lambda-power-tuning spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,6 +37,15 @@ pub enum StrategyArg {
     Speed,
     /// Weighted mix of cost and duration.
     Balanced,
+}
+
+/// Where a `--function` run executes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViaArg {
+    /// In this process (the embedded emulator with --local, else the Lambda API).
+    Local,
+    /// As an execution of the deployed powertune Step Functions state machine (--state-machine).
+    Sfn,
 }
 
 /// Tune one function: locally (--local) or on AWS (--function).
@@ -53,6 +66,20 @@ pub struct TuneArgs {
     pub local: Option<PathBuf>,
     #[command(flatten)]
     pub aws: session::AwsArgs,
+    /// Run the tuning here (local) or as a Step Functions execution (sfn, needs --state-machine and --function).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ViaArg::Local,
+        requires_ifs = [("sfn", "state_machine"), ("sfn", "function")]
+    )]
+    pub via: ViaArg,
+    /// ARN of the deployed powertune state machine, with --via sfn.
+    #[arg(long, value_name = "ARN", conflicts_with = "local")]
+    pub state_machine: Option<String>,
+    /// With --via sfn: print the execution ARN and exit instead of waiting for the result.
+    #[arg(long, conflicts_with = "local")]
+    pub no_wait: bool,
     /// An aws-lambda-power-tuning execution input (JSON file, - for stdin); flags override its fields.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -184,19 +211,51 @@ impl TuneArgs {
         if self.parallel_configurations == 0 {
             bail!("--parallel-configurations 0: must be at least 1");
         }
+        if self.via == ViaArg::Local && (self.state_machine.is_some() || self.no_wait) {
+            bail!("--state-machine and --no-wait apply to Step Functions runs: add --via sfn");
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .context("starting the async runtime")?;
-        let (title, mut outcome) = runtime.block_on(async {
-            if let Some(path) = &self.local {
+        let ran = runtime.block_on(async {
+            if self.via == ViaArg::Sfn {
+                let function = self
+                    .aws
+                    .function
+                    .clone()
+                    .context("--via sfn needs --function")?;
+                let machine = self
+                    .state_machine
+                    .as_deref()
+                    .context("--via sfn needs --state-machine ARN")?;
+                let input = run_input(&self, &function)?;
+                let (config, _) = self.aws.sdk_config().await?;
+                let client = aws_sdk_sfn::Client::new(&config);
+                let arn = start_execution(&client, machine, &input).await?;
+                if self.no_wait {
+                    return Ok::<_, anyhow::Error>(Ran::Started(arn));
+                }
+                out.note(&format!("started execution {arn}"));
+                let result = wait_execution(out, &client, &arn).await?;
+                let invocations = result
+                    .configurations
+                    .iter()
+                    .map(|c| (c.key, u32::try_from(c.samples.len()).unwrap_or(u32::MAX)))
+                    .collect();
+                Ok(Ran::Done(function, Box::new(result), invocations))
+            } else if let Some(path) = &self.local {
                 let function = session::resolve_local(path, None)?;
                 let input = run_input(&self, &function.name)?;
                 let mut outcomes =
                     session::tune_local(out, vec![(function, input)], self.parallel_configurations)
                         .await?;
                 let (name, outcome) = outcomes.pop().context("the run produced no result")?;
-                Ok::<_, anyhow::Error>((name, outcome))
+                Ok(Ran::Done(
+                    name,
+                    Box::new(outcome.result),
+                    outcome.invocations,
+                ))
             } else {
                 let function = self
                     .aws
@@ -209,27 +268,35 @@ impl TuneArgs {
                 let outcome =
                     session::tune_remote(out, input, &client, region, self.parallel_configurations)
                         .await?;
-                Ok((function, outcome))
+                Ok(Ran::Done(
+                    function,
+                    Box::new(outcome.result),
+                    outcome.invocations,
+                ))
             }
         })?;
+        let (title, mut result, invocations) = match ran {
+            Ran::Done(title, result, invocations) => (title, result, invocations),
+            Ran::Started(arn) => {
+                if out.json() {
+                    out.print(&serde_json::to_string_pretty(
+                        &json!({"executionArn": arn}),
+                    )?)?;
+                } else {
+                    out.print(&arn)?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+        };
         if let Some(rps) = self.rps {
-            outcome.result.concurrency = Some(concurrency(
-                &outcome.result,
-                rps,
-                self.peak_rps.unwrap_or(rps),
-            )?);
+            result.concurrency = Some(concurrency(&result, rps, self.peak_rps.unwrap_or(rps))?);
         }
         if out.json() {
-            out.print(&serde_json::to_string_pretty(&outcome.result)?)?;
+            out.print(&serde_json::to_string_pretty(&result)?)?;
         } else {
-            out.print(&render::table(
-                out,
-                &title,
-                &outcome.result,
-                &outcome.invocations,
-            ))?;
+            out.print(&render::table(out, &title, &result, &invocations))?;
         }
-        let written = render::write_files(&self.out, &outcome.result)?;
+        let written = render::write_files(&self.out, &result)?;
         if let Some(first) = written.first() {
             out.note(&format!(
                 "wrote {} and {} more file(s)",
@@ -238,6 +305,101 @@ impl TuneArgs {
             ));
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// How a run ended.
+enum Ran {
+    /// With a result: the title, the result and the invocations per configuration.
+    Done(String, Box<TuningResult>, Vec<(ConfigKey, u32)>),
+    /// With `--no-wait`: the execution ARN.
+    Started(String),
+}
+
+/// Starts an execution of `machine` with `input` as its input; returns the execution ARN.
+async fn start_execution(
+    client: &aws_sdk_sfn::Client,
+    machine: &str,
+    input: &RunInput,
+) -> anyhow::Result<String> {
+    let output = client
+        .start_execution()
+        .state_machine_arn(machine)
+        .input(serde_json::to_string(input)?)
+        .send()
+        .await
+        .map_err(aws_sdk_sfn::Error::from)
+        .with_context(|| format!("--state-machine {machine}: StartExecution failed; check the ARN, region and credentials"))?;
+    Ok(output.execution_arn().to_owned())
+}
+
+/// Polls `DescribeExecution` with backoff until the execution ends, with one progress line
+/// on stderr per change in finished tasks and Map iterations, and returns the parsed result.
+///
+/// # Errors
+///
+/// When a call fails, the output is no `TuningResult`, or the execution failed, timed out or
+/// was aborted (with its error and cause).
+async fn wait_execution(
+    out: &Output,
+    client: &aws_sdk_sfn::Client,
+    arn: &str,
+) -> anyhow::Result<TuningResult> {
+    use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
+    let mut delay = Duration::from_secs(1);
+    let mut last = (0, 0);
+    loop {
+        let described = client
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .map_err(aws_sdk_sfn::Error::from)
+            .with_context(|| format!("DescribeExecution of {arn}"))?;
+        let mut tasks = 0;
+        let mut iterations = 0;
+        let mut pages = client
+            .get_execution_history()
+            .execution_arn(arn)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(event) = pages.next().await {
+            let event = event
+                .map_err(aws_sdk_sfn::Error::from)
+                .with_context(|| format!("GetExecutionHistory of {arn}"))?;
+            match event.r#type() {
+                HistoryEventType::TaskStateExited => tasks += 1,
+                HistoryEventType::MapIterationSucceeded => iterations += 1,
+                _ => {}
+            }
+        }
+        if (tasks, iterations) != last {
+            last = (tasks, iterations);
+            out.note(&format!(
+                "{}: {tasks} task(s) finished, {iterations} configuration(s) measured",
+                described.status()
+            ));
+        }
+        match described.status() {
+            ExecutionStatus::Running | ExecutionStatus::PendingRedrive => {}
+            ExecutionStatus::Succeeded => {
+                let output = described
+                    .output()
+                    .with_context(|| format!("execution {arn} succeeded without an output"))?;
+                let result = serde_json::from_str(output).with_context(|| {
+                    format!("execution {arn}: its output is not a powertune TuningResult")
+                })?;
+                return Ok(result);
+            }
+            status => bail!(
+                "execution {arn} {status}: {}: {}",
+                described.error().unwrap_or("no error"),
+                described.cause().unwrap_or("no cause")
+            ),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(15));
     }
 }
 
