@@ -102,13 +102,7 @@ pub struct ColdStartRun {
 /// settles.
 pub async fn read_settings(client: &Client, function: &str) -> Result<OriginalSettings> {
     let target = unqualified(function);
-    wait_until_ready(client, target).await?;
-    let config = client
-        .get_function_configuration()
-        .function_name(target)
-        .send()
-        .await
-        .map_err(|e| Error::lambda("GetFunctionConfiguration", target, e))?;
+    let config = wait_until_ready(client, target).await?;
     Ok(OriginalSettings {
         function_name: config
             .function_name()
@@ -246,7 +240,8 @@ async fn force_new_environment(
         .send()
         .await
         .map_err(|e| Error::lambda("UpdateFunctionConfiguration", target, e))?;
-    wait_until_ready(client, target).await
+    wait_until_ready(client, target).await?;
+    Ok(())
 }
 
 /// Invokes `$LATEST` once with the log tail; returns its REPORT record and whether it came

@@ -245,13 +245,7 @@ pub fn version_description(
 /// settles.
 pub async fn read_original(client: &Client, lambda_arn: &str) -> Result<OriginalConfiguration> {
     let target = unqualified(lambda_arn);
-    wait_until_ready(client, target).await?;
-    let config = client
-        .get_function_configuration()
-        .function_name(target)
-        .send()
-        .await
-        .map_err(|e| Error::lambda("GetFunctionConfiguration", target, e))?;
+    let config = wait_until_ready(client, target).await?;
     let memory_mb = config
         .memory_size()
         .and_then(|m| u32::try_from(m).ok())

@@ -290,13 +290,17 @@ pub fn function_name(lambda_arn: &str) -> &str {
 pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Polls `GetFunctionConfiguration` with exponential backoff until the function is `Active`
-/// and its `LastUpdateStatus` is `Successful` (or absent, as for a brand-new function).
+/// and its `LastUpdateStatus` is `Successful` (or absent, as for a brand-new function), and
+/// returns that settled configuration.
 ///
 /// # Errors
 ///
 /// [`Error::UpdateFailed`] when Lambda reports the update or creation as failed,
 /// [`Error::Timeout`] after [`SETTLE_TIMEOUT`], [`Error::Lambda`] when the call fails.
-pub async fn wait_until_ready(client: &Client, function: &str) -> Result<()> {
+pub async fn wait_until_ready(
+    client: &Client,
+    function: &str,
+) -> Result<aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput> {
     let started = tokio::time::Instant::now();
     let mut delay = Duration::from_millis(50);
     loop {
@@ -320,7 +324,7 @@ pub async fn wait_until_ready(client: &Client, function: &str) -> Result<()> {
                 });
             }
             (Some(State::Pending), _) | (_, Some(LastUpdateStatus::InProgress)) => {}
-            _ => return Ok(()),
+            _ => return Ok(config),
         }
         let waited = started.elapsed();
         if waited >= SETTLE_TIMEOUT {
