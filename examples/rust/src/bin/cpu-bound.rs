@@ -2,6 +2,9 @@
 //! (default 1,000,000 on 1 thread), split evenly over T threads. Its duration scales with the
 //! CPU share Lambda gives the memory size: one thread gains nothing above 1,769 MB (one vCPU),
 //! two threads keep gaining up to 3,538 MB.
+//!
+//! An optional `"wait_ms": W` then waits W ms, like a call to a downstream service: the part
+//! of the duration that more memory does not shorten, which makes larger sizes cost more.
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::{Value, json};
@@ -19,6 +22,10 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
             .map(|w| w.join().expect("a hashing thread does not panic"))
             .fold(0u64, |acc, x| acc ^ x)
     });
+    let wait_ms = event.payload["wait_ms"].as_u64().unwrap_or(0);
+    if wait_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+    }
     Ok(json!({ "iterations": per_thread * threads, "threads": threads, "checksum": checksum }))
 }
 
