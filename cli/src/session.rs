@@ -77,20 +77,7 @@ pub fn resolve_local(path: &Path, name: Option<&str>) -> anyhow::Result<LocalFun
         (temp.path().to_path_buf(), Some(temp), stem)
     };
     let name = name.map(str::to_owned).or(stem).unwrap_or_default();
-    let mut name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(40)
-        .collect();
-    if name.is_empty() {
-        name = "function".to_owned();
-    }
+    let name = tuner::steps::safe_name(&name, "function");
     Ok(LocalFunction {
         name,
         dir,
@@ -376,26 +363,9 @@ fn progress(out: &Output, name: &str) -> (ProgressFn, Arc<Bars>) {
 
 /// The current UTC time as RFC 3339 (seconds).
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = emulator::clock::UtcTime::from_system(std::time::SystemTime::now());
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }

@@ -241,7 +241,13 @@ pub use optimize::optimize;
 /// become `-`), at most 40 characters. A Step Functions execution name passes through unchanged
 /// in the common case (a UUID).
 pub fn safe_run_id(run_id: &str) -> String {
-    let id: String = run_id
+    safe_name(run_id, "run")
+}
+
+/// `text` reduced to what Lambda accepts in function and alias names: ASCII letters, digits,
+/// `-` and `_` (anything else becomes `-`), at most 40 characters; `fallback` when empty.
+pub fn safe_name(text: &str, fallback: &str) -> String {
+    let name: String = text
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -252,7 +258,11 @@ pub fn safe_run_id(run_id: &str) -> String {
         })
         .take(40)
         .collect();
-    if id.is_empty() { "run".to_owned() } else { id }
+    if name.is_empty() {
+        fallback.to_owned()
+    } else {
+        name
+    }
 }
 
 /// The region of a function ARN (`arn:aws:lambda:<region>:...`), when it is one.
