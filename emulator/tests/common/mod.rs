@@ -88,6 +88,22 @@ pub async fn start() -> EmulatorHandle {
     Emulator::default().start().await.unwrap()
 }
 
+/// Starts an emulator with the Rust example `bin` registered as `function` (defaults
+/// otherwise), and a client for it. Keep the folder alive as long as the function is used.
+pub async fn start_with_rust_function(
+    bin: &str,
+    function: &str,
+) -> (EmulatorHandle, TempDir, aws_sdk_lambda::Client) {
+    let emulator = start().await;
+    let dir = rust_function_dir(bin);
+    emulator
+        .registry()
+        .register_folder(emulator::registry::NewFunction::new(function, dir.path()))
+        .unwrap();
+    let client = lambda_client(&emulator);
+    (emulator, dir, client)
+}
+
 /// An aws-sdk-lambda client for the emulator, with static dummy credentials.
 pub fn lambda_client(emulator: &EmulatorHandle) -> aws_sdk_lambda::Client {
     let config = aws_sdk_lambda::Config::builder()
@@ -103,6 +119,23 @@ pub fn lambda_client(emulator: &EmulatorHandle) -> aws_sdk_lambda::Client {
         .endpoint_url(emulator.endpoint_url())
         .build();
     aws_sdk_lambda::Client::from_conf(config)
+}
+
+/// Invokes `function` synchronously with `payload` and `LogType=Tail`; panics on an API error
+/// (a function error is in the output).
+pub async fn invoke_tail(
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+    payload: impl Into<Vec<u8>>,
+) -> aws_sdk_lambda::operation::invoke::InvokeOutput {
+    client
+        .invoke()
+        .function_name(function)
+        .payload(aws_sdk_lambda::primitives::Blob::new(payload))
+        .log_type(aws_sdk_lambda::types::LogType::Tail)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Decodes an `X-Amz-Log-Result` tail.
