@@ -166,16 +166,7 @@ async fn environment_killed_mid_invocation_is_a_runtime_exit_error() {
     register(&emulator, "victim", &traces, &[]);
     let call = {
         let client = lambda_client(&emulator);
-        tokio::spawn(async move {
-            client
-                .invoke()
-                .function_name("victim")
-                .payload(Blob::new(r#"{"action": "hang"}"#))
-                .log_type(LogType::Tail)
-                .send()
-                .await
-                .unwrap()
-        })
+        tokio::spawn(async move { invoke_tail(&client, "victim", r#"{"action": "hang"}"#).await })
     };
     assert!(
         wait_until_async(Duration::from_secs(20), || logged(

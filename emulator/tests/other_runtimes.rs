@@ -4,8 +4,6 @@
 
 mod common;
 
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::LogType;
 use common::*;
 use emulator::registry::NewFunction;
 
@@ -18,14 +16,7 @@ async fn cold_then_warm(runtime: &str, handler: &str, dir: &tempfile::TempDir) {
     let client = lambda_client(&emulator);
     let mut colds = Vec::new();
     for _ in 0..2 {
-        let out = client
-            .invoke()
-            .function_name("fn")
-            .payload(Blob::new(r#"{"sleep_ms": 2, "iterations": 10}"#))
-            .log_type(LogType::Tail)
-            .send()
-            .await
-            .unwrap();
+        let out = invoke_tail(&client, "fn", r#"{"sleep_ms": 2, "iterations": 10}"#).await;
         assert_eq!(out.function_error(), None);
         let body: serde_json::Value =
             serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
@@ -44,14 +35,7 @@ async fn cold_then_warm(runtime: &str, handler: &str, dir: &tempfile::TempDir) {
     assert_eq!(colds, [true, false]);
 
     // A thrown error is a function error with the runtime's own error document.
-    let out = client
-        .invoke()
-        .function_name("fn")
-        .payload(Blob::new(r#"{"mode": "error"}"#))
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let out = invoke_tail(&client, "fn", r#"{"mode": "error"}"#).await;
     assert_eq!(out.function_error(), Some("Unhandled"));
     let body: serde_json::Value = serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
     assert!(
@@ -64,14 +48,7 @@ async fn cold_then_warm(runtime: &str, handler: &str, dir: &tempfile::TempDir) {
     report_of(out.log_result().unwrap());
 
     // More than 4 KB of output: the tail is the last 4 KB and ends with the REPORT line.
-    let out = client
-        .invoke()
-        .function_name("fn")
-        .payload(Blob::new(r#"{"mode": "print", "bytes": 9000}"#))
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let out = invoke_tail(&client, "fn", r#"{"mode": "print", "bytes": 9000}"#).await;
     let tail = decode_tail(out.log_result().unwrap());
     assert_eq!(tail.len(), 4096);
     assert!(!report_of(out.log_result().unwrap()).is_cold_start());

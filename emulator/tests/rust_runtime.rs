@@ -28,14 +28,7 @@ async fn rust_function_runs_cold_then_warm_through_aws_sdk() {
 
     let mut reports = Vec::new();
     for i in 0..3 {
-        let out = client
-            .invoke()
-            .function_name("io")
-            .payload(Blob::new(format!(r#"{{"sleep_ms": 5, "n": {i}}}"#)))
-            .log_type(LogType::Tail)
-            .send()
-            .await
-            .unwrap();
+        let out = invoke_tail(&client, "io", format!(r#"{{"sleep_ms": 5, "n": {i}}}"#)).await;
         assert_eq!(out.status_code(), 200);
         assert_eq!(out.function_error(), None);
         assert_eq!(out.executed_version(), Some("$LATEST"));
@@ -175,14 +168,7 @@ async fn crash_is_a_runtime_exit_error_and_the_next_invocation_is_cold() {
         .register_folder(NewFunction::new("crasher", dir.path()))
         .unwrap();
     let client = lambda_client(&emulator);
-    let out = client
-        .invoke()
-        .function_name("crasher")
-        .payload(Blob::new(r#"{"mode": "crash"}"#))
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let out = invoke_tail(&client, "crasher", r#"{"mode": "crash"}"#).await;
     assert_eq!(out.status_code(), 200);
     assert_eq!(out.function_error(), Some("Unhandled"));
     let body = payload_json(out.payload());
@@ -227,14 +213,7 @@ async fn panic_and_returned_error_are_function_errors_on_a_warm_environment() {
         .unwrap();
     let client = lambda_client(&emulator);
     for mode in ["error", "panic"] {
-        let out = client
-            .invoke()
-            .function_name("errs")
-            .payload(Blob::new(format!(r#"{{"mode": "{mode}"}}"#)))
-            .log_type(LogType::Tail)
-            .send()
-            .await
-            .unwrap();
+        let out = invoke_tail(&client, "errs", format!(r#"{{"mode": "{mode}"}}"#)).await;
         assert_eq!(out.function_error(), Some("Unhandled"), "{mode}");
         let body = payload_json(out.payload());
         assert!(
