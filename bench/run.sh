@@ -3,8 +3,9 @@
 # and written as Markdown to bench/RESULTS.md and stdout (progress on stderr).
 #
 #   REPORT-parse throughput   criterion, analyzer/benches/parse.rs (mean time per mixed log)
+#   freeze + thaw             emulator/benches/freezer.rs (without / with the freezer anchor)
 #   warm-invoke overhead      emulator/benches/warm_invoke.rs (p50 / p99, no-op handler)
-#   peer warm-invoke overhead the same bench against `cargo lambda watch`, when installed
+#   peer warm-invoke round trip the same bench against `cargo lambda watch`, when installed
 #   tuner cold start          `powertune coldstart --local` on the release `tuner` binary
 #   local tuning run          wall time of `powertune tune --local` on the cpu-bound example
 #   report rendering          criterion, reports/benches/render.rs
@@ -43,44 +44,50 @@ for dir in "$target_dir"/criterion/records/mixed_log_*_lines; do
     "criterion mean $(python3 -c "print(f'{$ns/1e3:.1f}')") us per log: \`cargo bench -p analyzer --bench parse -- records/\`"
 done
 
+# p50 and p99 of the bench line whose name starts with $1, from the text in $2.
+quantiles() {
+  local line
+  line=$(grep -m1 -F "$1" <<<"$2" || true)
+  [ -n "$line" ] || return 1
+  printf 'p50 %s us, p99 %s us' \
+    "$(sed -E 's/.*p50= *([0-9.]+).*/\1/' <<<"$line")" "$(sed -E 's/.*p99= *([0-9.]+).*/\1/' <<<"$line")"
+}
+
+log "freeze + thaw of a cgroup v1"
+freezer=$(cargo bench --quiet -p emulator --bench freezer -- --pairs "$SAMPLES" 2>/dev/null || true)
+for which in "no other cgroup frozen" "with the emulator's anchor"; do
+  row "freeze + thaw of one environment, $which" "$(quantiles "freeze + thaw, $which" "$freezer" || echo "not measured")" \
+    "$SAMPLES pairs of writes to a held \`freezer.state\`: \`cargo bench -p emulator --bench freezer -- --pairs $SAMPLES\`"
+done
+
 log "warm-invoke overhead"
-overhead=$(cargo bench --quiet -p emulator --bench warm_invoke -- --samples "$SAMPLES" 2>/dev/null | grep -m1 'p50=' || true)
-if [ -n "$overhead" ]; then
-  p50=$(sed -E 's/.*p50= *([0-9.]+).*/\1/' <<<"$overhead")
-  p99=$(sed -E 's/.*p99= *([0-9.]+).*/\1/' <<<"$overhead")
-  row "warm-invoke overhead, powertune emulator" "p50 $p50 us, p99 $p99 us" \
-    "$SAMPLES Invoke round trips minus the REPORT Duration, no-op handler at 1,769 MB: \`cargo bench -p emulator --bench warm_invoke -- --samples $SAMPLES\`"
-else
-  row "warm-invoke overhead, powertune emulator" "not measured" "the warm_invoke bench printed no figure"
-fi
+warm=$(cargo bench --quiet -p emulator --bench warm_invoke -- --samples "$SAMPLES" 2>/dev/null || true)
+row "warm-invoke overhead, powertune emulator" "$(quantiles "emulator: overhead" "$warm" || echo "not measured")" \
+  "$SAMPLES Invoke round trips minus the REPORT Duration, no-op handler at 1,769 MB: \`cargo bench -p emulator --bench warm_invoke -- --samples $SAMPLES\`"
+row "warm-invoke round trip, powertune emulator" "$(quantiles "emulator: round trip" "$warm" || echo "not measured")" \
+  "the same run's whole round trips (freeze/thaw, \`LogType=Tail\`)"
 
 if [ -x "$HOME/.cargo/bin/cargo-lambda" ]; then
-  log "warm-invoke overhead of cargo lambda watch"
+  log "warm-invoke round trip of cargo lambda watch"
   port=9123
-  (cd examples/rust && exec "$HOME/.cargo/bin/cargo-lambda" lambda watch --invoke-port "$port" >"$work/watch.log" 2>&1) &
+  (cd examples/rust && exec "$HOME/.cargo/bin/cargo-lambda" lambda watch --release --invoke-port "$port" >"$work/watch.log" 2>&1) &
   watch_pid=$!
   peer=""
   for _ in $(seq 1 600); do
     if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
       peer=$(cargo bench --quiet -p emulator --bench warm_invoke -- --samples "$SAMPLES" \
-        --compare "127.0.0.1:$port" io-bound 2>/dev/null | grep 'p50=' | tail -n1 || true)
+        --compare "127.0.0.1:$port" io-bound 2>/dev/null || true)
       break
     fi
     sleep 0.5
   done
   kill "$watch_pid" 2>/dev/null || true
   wait "$watch_pid" 2>/dev/null || true
-  if [ -n "$peer" ]; then
-    p50=$(sed -E 's/.*p50= *([0-9.]+).*/\1/' <<<"$peer")
-    p99=$(sed -E 's/.*p99= *([0-9.]+).*/\1/' <<<"$peer")
-    row "warm-invoke overhead, cargo lambda watch (peer)" "p50 $p50 us, p99 $p99 us" \
-      "same bench, \`--compare 127.0.0.1:$port io-bound\` against \`cargo lambda watch\` in examples/rust"
-  else
-    row "warm-invoke overhead, cargo lambda watch (peer)" "not measured" \
-      "cargo lambda watch did not answer on 127.0.0.1:$port (see its log)"
-  fi
+  row "warm-invoke round trip, cargo lambda watch (peer)" \
+    "$(quantiles "127.0.0.1:$port: round trip" "$peer" || echo "not measured")" \
+    "same bench, \`--compare 127.0.0.1:$port io-bound\` against \`cargo lambda watch --release\` in examples/rust (no cgroup, no freezing, no tail; it prints no REPORT, so only the round trip compares)"
 else
-  row "warm-invoke overhead, cargo lambda watch (peer)" "not measured" "cargo-lambda is not installed"
+  row "warm-invoke round trip, cargo lambda watch (peer)" "not measured" "cargo-lambda is not installed"
 fi
 
 log "cold start of the tuner Lambda binary"
