@@ -54,6 +54,28 @@ pub enum Error {
     Api(#[from] Box<ApiError>),
 }
 
+/// Why a store operation failed (the Logs API maps each to AWS's error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogStoreError {
+    /// The log group does not exist.
+    #[error("log group {0} does not exist")]
+    GroupNotFound(String),
+    /// The log stream does not exist in that group.
+    #[error("log stream {stream} does not exist in log group {group}")]
+    StreamNotFound {
+        /// The group searched.
+        group: String,
+        /// The missing stream.
+        stream: String,
+    },
+    /// The group already exists.
+    #[error("log group {0} already exists")]
+    GroupExists(String),
+    /// The stream already exists.
+    #[error("log stream {0} already exists")]
+    StreamExists(String),
+}
+
 impl From<ApiError> for Error {
     fn from(value: ApiError) -> Self {
         Error::Api(Box::new(value))

@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use crate::error::LogStoreError;
+
 /// Default bound on the events kept per log group.
 pub const DEFAULT_MAX_EVENTS_PER_GROUP: usize = 100_000;
 
@@ -97,28 +99,6 @@ pub struct LogStreamInfo {
     pub last_ingestion_time_ms: Option<i64>,
     /// Total bytes of the messages the stream holds now.
     pub stored_bytes: u64,
-}
-
-/// Why a store operation failed (the Logs API maps each to AWS's error).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LogStoreError {
-    /// The log group does not exist.
-    #[error("log group {0} does not exist")]
-    GroupNotFound(String),
-    /// The log stream does not exist in that group.
-    #[error("log stream {stream} does not exist in log group {group}")]
-    StreamNotFound {
-        /// The group searched.
-        group: String,
-        /// The missing stream.
-        stream: String,
-    },
-    /// The group already exists.
-    #[error("log group {0} already exists")]
-    GroupExists(String),
-    /// The stream already exists.
-    #[error("log stream {0} already exists")]
-    StreamExists(String),
 }
 
 #[derive(Debug, Default)]
