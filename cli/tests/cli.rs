@@ -132,21 +132,46 @@ fn no_color_gives_no_escape_codes_while_color_always_does() {
 }
 
 #[test]
-fn a_failing_function_exits_2_naming_its_error() {
+fn a_failing_function_exits_2_naming_its_error_unless_the_error_is_allowed() {
     let out = tempfile::tempdir().unwrap();
-    powertune()
-        .args(["tune", "--num", "5", "--memory", "128"])
-        .args(["--payload", r#"{"mode": "error"}"#, "--local"])
-        .arg(example_bin("faulty"))
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("error: tuning faulty")
-                .and(predicate::str::contains("failed with")),
-        );
+    let tune = || {
+        let mut cmd = powertune();
+        // Weighted payloads: 3 of the 5 invocations fail, 2 succeed.
+        let payloads = r#"[{"payload": {"mode": "error"}, "weight": 3},
+                           {"payload": {"mode": "ok"}, "weight": 2}]"#;
+        cmd.args(["tune", "--num", "5", "--memory", "128"])
+            .args(["--payload", payloads, "--local"])
+            .arg(example_bin("faulty"))
+            .arg("--out")
+            .arg(out.path());
+        cmd
+    };
+    let failed = tune().assert().code(2).stderr(
+        predicate::str::contains("error: tuning faulty")
+            .and(predicate::str::contains("failed with"))
+            .and(predicate::str::contains("--allowed-exceptions")),
+    );
     assert!(!out.path().join("result.json").exists());
+    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
+    let error_type = stderr
+        .split_once("failed with ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map(|(t, _)| t.to_owned())
+        .unwrap_or_else(|| panic!("no error type in {stderr}"));
+
+    tune()
+        .arg("--allowed-exceptions")
+        .arg(&error_type)
+        .assert()
+        .success();
+    let result: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("result.json")).unwrap()).unwrap();
+    let configurations = result["configurations"].as_array().unwrap();
+    assert_eq!(configurations.len(), 1);
+    let samples = configurations[0]["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 5);
+    let failed = samples.iter().filter(|s| !s["error"].is_null()).count();
+    assert_eq!(failed, 3, "{samples:?}");
 }
 
 #[test]

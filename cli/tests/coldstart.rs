@@ -145,3 +145,44 @@ fn refuses_an_architecture_the_host_cannot_run_locally() {
         .code(2)
         .stderr(predicate::str::contains(format!("--architectures {other}")));
 }
+
+#[test]
+fn a_handler_error_fails_the_run_unless_its_type_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = coldstart(&dir.path().join("refused"), 2)
+        .args(["--payload", r#"{"mode": "error"}"#])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("--allowed-exceptions"), "{stderr}");
+    // The error type, as the message names it: "failed with TYPE: message".
+    let error_type = stderr
+        .split_once("failed with ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map(|(t, _)| t.to_owned())
+        .unwrap_or_else(|| panic!("no error type in {stderr}"));
+
+    let out = dir.path().join("allowed");
+    coldstart(&out, 3)
+        .args(["--payload", r#"{"mode": "error"}"#])
+        .arg("--allowed-exceptions")
+        .arg(&error_type)
+        .assert()
+        .success();
+    let result =
+        ColdStartResult::from_json(&std::fs::read_to_string(out.join("coldstart.json")).unwrap())
+            .unwrap();
+    let samples = &result.configurations[0].samples;
+    assert_eq!(samples.len(), 3);
+    assert!(samples.iter().all(|s| s.init_duration_ms >= INIT_WORK_MS));
+    let warning = result
+        .warnings
+        .iter()
+        .find(|w| w.code == "allowed-function-errors")
+        .expect("the allowed errors are reported");
+    assert!(
+        warning.message.contains(&format!("3 x {error_type}")),
+        "{}",
+        warning.message
+    );
+}

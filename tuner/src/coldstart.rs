@@ -13,7 +13,7 @@
 //!
 //! The same code runs against AWS and against the embedded emulator: it only gets clients.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use analyzer::coldstart::{ColdStartConfiguration, ColdStartSample, summarize_cold_starts};
@@ -50,6 +50,10 @@ pub struct ColdStartOptions {
     pub seed: u64,
     /// A prefix of the nonce values, so that runs can be told apart in the function's logs.
     pub run_id: String,
+    /// Function error types (`errorType`) that still count as a cold start: the handler failed
+    /// after its init. Any other function error fails the run. An init that fails also ends
+    /// in a function error, so allow only the types the handler raises.
+    pub allowed_exceptions: Vec<String>,
 }
 
 /// Progress of a measurement, for a progress display or a JSON Lines stream.
@@ -92,6 +96,8 @@ pub struct ColdStartRun {
     pub configurations: Vec<ColdStartConfiguration>,
     /// How many REPORT records came from CloudWatch Logs because the tail was cut.
     pub reports_from_logs: u32,
+    /// Samples whose invocation ended in an allowed function error, by error type.
+    pub allowed_errors: BTreeMap<String, u32>,
 }
 
 /// Reads the settings the measurement changes (after waiting for any update in flight).
@@ -155,6 +161,7 @@ pub async fn measure(
         original: original.clone(),
         configurations: Vec::new(),
         reports_from_logs: 0,
+        allowed_errors: BTreeMap::new(),
     };
     let measured = tokio::select! {
         measured = measure_all(client, logs, &target, options, progress, &mut run) => measured,
@@ -184,10 +191,13 @@ async fn measure_all(
         for index in 0..options.samples {
             let nonce = format!("{}-{}-{index}", options.run_id, memory.get());
             force_new_environment(client, target, memory, &run.original, &nonce).await?;
-            let (record, from_logs) =
+            let (record, from_logs, allowed_error) =
                 invoke_cold(client, logs, target, &log_group, options).await?;
             if from_logs {
                 run.reports_from_logs += 1;
+            }
+            if let Some(error_type) = allowed_error {
+                *run.allowed_errors.entry(error_type).or_default() += 1;
             }
             let sample = ColdStartSample::from_record(&record).ok_or_else(|| Error::Analysis(
                 format!(
@@ -244,15 +254,16 @@ async fn force_new_environment(
     Ok(())
 }
 
-/// Invokes `$LATEST` once with the log tail; returns its REPORT record and whether it came
-/// from CloudWatch Logs.
+/// Invokes `$LATEST` once with the log tail; returns its REPORT record, whether it came
+/// from CloudWatch Logs, and the function error type when the invocation failed with one of
+/// `options.allowed_exceptions`.
 async fn invoke_cold(
     client: &Client,
     logs: Option<&aws_sdk_cloudwatchlogs::Client>,
     target: &str,
     log_group: &str,
     options: &ColdStartOptions,
-) -> Result<(ReportRecord, bool)> {
+) -> Result<(ReportRecord, bool, Option<String>)> {
     let out = client
         .invoke()
         .function_name(target)
@@ -261,27 +272,33 @@ async fn invoke_cold(
         .send()
         .await
         .map_err(|e| Error::lambda("Invoke", target, e))?;
+    let mut allowed_error = None;
     if let Some(header) = out.function_error() {
         let parsed: serde_json::Value = out
             .payload()
             .and_then(|p| serde_json::from_slice(p.as_ref()).ok())
             .unwrap_or_default();
-        return Err(Error::FunctionError {
-            function: target.to_owned(),
-            qualifier: "$LATEST".to_owned(),
-            error_type: parsed["errorType"].as_str().unwrap_or(header).to_owned(),
-            message: parsed["errorMessage"]
-                .as_str()
-                .unwrap_or("no message")
-                .to_owned(),
-        });
+        let error_type = parsed["errorType"].as_str().unwrap_or(header).to_owned();
+        if !options.allowed_exceptions.contains(&error_type) {
+            return Err(Error::FunctionError {
+                function: target.to_owned(),
+                qualifier: "$LATEST".to_owned(),
+                error_type,
+                message: parsed["errorMessage"]
+                    .as_str()
+                    .unwrap_or("no message")
+                    .to_owned(),
+            });
+        }
+        debug!(%error_type, "function error allowed by allowed_exceptions");
+        allowed_error = Some(error_type);
     }
     let from_tail = out
         .log_result()
         .and_then(|tail| analyzer::report_line::parse_log_tail(tail).ok())
         .and_then(|mut records| records.pop());
     if let Some(record) = from_tail {
-        return Ok((record, false));
+        return Ok((record, false, allowed_error));
     }
     // The tail was cut: find the REPORT record by the request id in CloudWatch Logs.
     let request_id = out
@@ -299,7 +316,7 @@ async fn invoke_cold(
     warn!(%request_id, "no REPORT record in the log tail; looking it up in CloudWatch Logs");
     report_from_logs(logs, log_group, &request_id)
         .await?
-        .map(|record| (record, true))
+        .map(|record| (record, true, allowed_error))
         .ok_or_else(missing)
 }
 

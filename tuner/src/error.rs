@@ -44,7 +44,8 @@ pub enum Error {
     /// The function itself failed (`X-Amz-Function-Error`), as aws-lambda-power-tuning fails.
     #[error(
         "invocation of {function} ({qualifier}) failed with {error_type}: {message}; \
-         fix the function or its payload, or list the error type in allowedExceptions"
+         fix the function or its payload, or allow the error type (allowedExceptions in the \
+         input, --allowed-exceptions on the command line)"
     )]
     FunctionError {
         /// Function name or ARN.

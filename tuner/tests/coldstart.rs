@@ -24,6 +24,7 @@ fn options(memory: &[u32], samples: u32, payload: Option<&str>) -> ColdStartOpti
         confidence: 0.95,
         seed: 1,
         run_id: "test".into(),
+        allowed_exceptions: Vec::new(),
     }
 }
 
@@ -165,5 +166,47 @@ async fn a_function_error_fails_the_run_and_still_restores_the_settings() {
         "unexpected error: {err}"
     );
     assert!(err.to_string().contains("failing"), "{err}");
+    assert_eq!(after, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowed_function_error_still_counts_as_a_cold_start() {
+    let local = slow_init("allowed").await;
+    let before = settings(&local, "allowed").await;
+    let refused = measure(
+        &local.client,
+        None,
+        "allowed",
+        &options(&[512], 1, Some(r#"{"mode": "error"}"#)),
+        &|_| {},
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    let tuner::Error::FunctionError { error_type, .. } = refused else {
+        panic!("unexpected error: {refused}");
+    };
+    let mut allowing = options(&[512], 3, Some(r#"{"mode": "error"}"#));
+    allowing.allowed_exceptions = vec![error_type.clone()];
+    let run = measure(
+        &local.client,
+        None,
+        "allowed",
+        &allowing,
+        &|_| {},
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    let after = settings(&local, "allowed").await;
+    local.emulator.shutdown().await;
+
+    assert_eq!(run.allowed_errors.get(&error_type), Some(&3), "{run:?}");
+    let samples = &run.configurations[0].samples;
+    assert_eq!(samples.len(), 3);
+    assert!(
+        samples.iter().all(|s| s.init_duration_ms >= INIT_WORK_MS),
+        "{samples:?}"
+    );
     assert_eq!(after, before);
 }

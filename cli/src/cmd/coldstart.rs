@@ -74,6 +74,11 @@ pub struct ColdStartArgs {
     /// The event to send, as JSON.
     #[arg(long, value_name = "JSON")]
     pub payload: Option<String>,
+    /// Function error types (`errorType`) that still count as a cold start, comma separated:
+    /// the init completed and the handler then failed (say, on a payload it does not expect).
+    /// Any other function error stops the run.
+    #[arg(long, value_delimiter = ',', value_name = "TYPE,...")]
+    pub allowed_exceptions: Vec<String>,
     /// Confidence level of the intervals, between 0 and 1.
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
     pub confidence: f64,
@@ -404,6 +409,7 @@ impl ColdStartArgs {
             confidence: self.confidence,
             seed: self.seed,
             run_id: tuner::steps::initialize::new_run_id(),
+            allowed_exceptions: self.allowed_exceptions.clone(),
         }
     }
 }
@@ -436,6 +442,21 @@ async fn measure(
         .take()
     {
         return Err(anyhow::Error::new(err).context("writing JSON Lines to stdout"));
+    }
+    if !run.allowed_errors.is_empty() {
+        let counts: Vec<String> = run
+            .allowed_errors
+            .iter()
+            .map(|(error_type, count)| format!("{count} x {error_type}"))
+            .collect();
+        warnings.push(Warning {
+            code: "allowed-function-errors".into(),
+            message: format!(
+                "invocations ended in allowed function errors ({}); their Init Durations are \
+                 counted, their Durations are those of a failed handler",
+                counts.join(", ")
+            ),
+        });
     }
     if run.reports_from_logs > 0 {
         warnings.push(Warning {

@@ -92,6 +92,10 @@ pub struct TuneArgs {
     /// The event to send, as JSON.
     #[arg(long, value_name = "JSON")]
     pub payload: Option<String>,
+    /// Function error types (`errorType`) that do not fail the run, comma separated
+    /// (the input's `allowedExceptions`).
+    #[arg(long, value_delimiter = ',', value_name = "TYPE,...")]
+    pub allowed_exceptions: Vec<String>,
     /// Strategy whose pick is the aws-lambda-power-tuning `power` [default: cost].
     #[arg(long, value_enum)]
     pub strategy: Option<StrategyArg>,
@@ -167,6 +171,9 @@ pub fn run_input(args: &TuneArgs, lambda_arn: &str) -> anyhow::Result<RunInput> 
             format!("--payload {p}: not JSON; quote it, e.g. --payload '{{\"key\": 1}}'")
         })?;
         obj.insert("payload".into(), payload);
+    }
+    if !args.allowed_exceptions.is_empty() {
+        obj.insert("allowedExceptions".into(), json!(args.allowed_exceptions));
     }
     if let Some(s) = args.strategy {
         let name = match s {
