@@ -98,22 +98,45 @@ pub fn example_bin(name: &str) -> PathBuf {
 /// When cargo cannot be run or the build fails, with cargo's stderr.
 #[must_use]
 pub fn build_example_bins(release: bool) -> Vec<PathBuf> {
+    cargo_build(&["-p", "example-functions", "--bins"], release)
+}
+
+/// The `tuner` Lambda binary (debug profile), built with `cargo build -p tuner --bin tuner`
+/// once per process (cargo finds it fresh when the workspace was built for the tests).
+///
+/// # Panics
+///
+/// When the build fails, with cargo's stderr.
+#[must_use]
+pub fn tuner_bin() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            cargo_build(&["-p", "tuner", "--bin", "tuner"], false)
+                .into_iter()
+                .find(|p| p.file_name().is_some_and(|f| f == "tuner"))
+                .expect("cargo reports the tuner executable")
+        })
+        .clone()
+}
+
+/// Runs `cargo build ARGS --message-format=json` in the workspace and returns the
+/// executables cargo reports.
+fn cargo_build(args: &[&str], release: bool) -> Vec<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root()).args([
-        "build",
-        "-p",
-        "example-functions",
-        "--bins",
-        "--message-format=json",
-    ]);
+    cmd.current_dir(workspace_root())
+        .arg("build")
+        .args(args)
+        .arg("--message-format=json");
     if release {
         cmd.arg("--release");
     }
     let out = cmd.output().expect("cargo runs");
     assert!(
         out.status.success(),
-        "building the example functions failed: {}",
+        "cargo build {} failed: {}",
+        args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout)

@@ -28,6 +28,16 @@ pub const STATE_LIMIT_BYTES: usize = 256 * 1024;
 /// Every one of them appears in a `Retry` block of `state-machine/powertune.asl.json`.
 pub const RETRYABLE_ERROR_TYPES: &[&str] = &["PowerTune.Throttled", "PowerTune.LambdaError"];
 
+/// The definition's Lambda placeholders (`${InitializerArn}`, ...) and the handler
+/// (`_HANDLER`) of the `tuner` function each one names, as `infra/template.yaml` deploys them.
+pub const STEP_FUNCTIONS: [(&str, &str); 5] = [
+    ("InitializerArn", "initialize"),
+    ("ExecutorArn", "execute"),
+    ("CleanerArn", "clean"),
+    ("AnalyzerArn", "analyze"),
+    ("OptimizerArn", "optimize"),
+];
+
 /// Samples in columns: entry `i` of every column belongs to sample `i`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -167,13 +167,7 @@ impl Deployment {
         .unwrap();
         let registry = Arc::clone(emulator.registry());
         let mut arns = serde_json::Map::new();
-        for (key, handler) in [
-            ("InitializerArn", "initialize"),
-            ("ExecutorArn", "execute"),
-            ("CleanerArn", "clean"),
-            ("AnalyzerArn", "analyze"),
-            ("OptimizerArn", "optimize"),
-        ] {
+        for (key, handler) in tuner::sfn::STEP_FUNCTIONS {
             let function = format!("powertune-{handler}");
             registry
                 .register_folder(

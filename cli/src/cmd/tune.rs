@@ -406,7 +406,7 @@ async fn wait_execution(
             ),
         }
         tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(15));
+        delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
 
