@@ -45,6 +45,19 @@ async fn assert_nothing_left(local: &Local, function: &str, memory_mb: i32) {
     );
 }
 
+/// A whole run of `value` (an execution input) that must succeed.
+async fn tune(client: &aws_sdk_lambda::Client, value: serde_json::Value) -> tuner::local::Outcome {
+    run(
+        client,
+        input(value),
+        &options(),
+        no_progress(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap()
+}
+
 fn pick(result: &TuningResult, strategy: Strategy) -> u32 {
     result
         .recommendations
@@ -98,18 +111,12 @@ async fn cpu_bound_durations_fall_with_memory_and_cost_picks_less_memory_than_sp
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn io_bound_cost_strategy_picks_128_mb() {
     let local = Local::start("io-bound", "io").await;
-    let outcome = run(
+    let outcome = tune(
         &local.client,
-        input(
-            json!({"lambdaARN": "io", "num": 5, "powerValues": [128, 512, 1024],
+        json!({"lambdaARN": "io", "num": 5, "powerValues": [128, 512, 1024],
                      "payload": {"sleep_ms": 30}, "parallelInvocation": true}),
-        ),
-        &options(),
-        no_progress(),
-        std::future::pending(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(pick(&outcome.result, Strategy::Cost), 128);
     assert_eq!(outcome.result.power_tuning.power, 128);
     assert!(
@@ -205,6 +212,123 @@ async fn adaptive_sampling_stops_early_on_steady_durations() {
         out.invocations
     );
     assert!(out.relative_ci_width.unwrap() <= 0.2);
+    assert_nothing_left(&local, "io", 128).await;
+    local.emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_cold_starts_measures_a_new_environment_for_every_sample() {
+    let local = Local::start("io-bound", "io").await;
+    let outcome = tune(
+        &local.client,
+        json!({"lambdaARN": "io", "num": 5, "powerValues": [128, 256],
+               "payload": {"sleep_ms": 1}, "onlyColdStarts": true}),
+    )
+    .await;
+    for configuration in &outcome.result.configurations {
+        assert_eq!(configuration.samples.len(), 5);
+        assert!(
+            configuration
+                .samples
+                .iter()
+                .all(|s| s.init_duration_ms.is_some()),
+            "a warm sample at {}: {:?}",
+            configuration.key.memory_mb,
+            configuration.samples
+        );
+        assert_eq!(configuration.cold_starts, 5);
+    }
+    assert_nothing_left(&local, "io", 128).await;
+    local.emulator.shutdown().await;
+}
+
+/// Registers the io-bound example as `name` in `local`'s emulator; keep the folder.
+fn register_io_bound(local: &Local, name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        test_support::example_bin("io-bound"),
+        dir.path().join("bootstrap"),
+    )
+    .unwrap();
+    local
+        .emulator
+        .registry()
+        .register_folder(emulator::registry::NewFunction::new(name, dir.path()))
+        .unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_and_post_processors_run_around_every_invocation() {
+    let local = Local::start("io-bound", "io").await;
+    let _pre = register_io_bound(&local, "pre");
+    let _post = register_io_bound(&local, "post");
+    let outcome = tune(
+        &local.client,
+        json!({"lambdaARN": "io", "num": 5, "powerValues": [128],
+                     "payload": {"sleep_ms": 1, "tag": "original"},
+                     "preProcessorARN": "pre", "postProcessorARN": "post",
+                     "includeOutputResults": true}),
+    )
+    .await;
+    let samples = &outcome.result.configurations[0].samples;
+    assert_eq!(samples.len(), 5);
+    for sample in samples {
+        // The tuned function was given what the pre-processor returned (its echo of the event).
+        let output = sample
+            .output
+            .as_ref()
+            .expect("includeOutputResults keeps it");
+        assert_eq!(output["echo"]["echo"]["tag"], "original", "{output}");
+    }
+    let reports = |function: &str| {
+        local
+            .emulator
+            .logs()
+            .group_events(
+                &format!("/aws/lambda/{function}"),
+                |_| true,
+                |e| e.message.starts_with("REPORT "),
+            )
+            .unwrap()
+            .len()
+    };
+    assert_eq!(reports("pre"), 5);
+    assert_eq!(reports("post"), 5);
+    assert_nothing_left(&local, "io", 128).await;
+    local.emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_invocations_are_retried_until_they_run() {
+    let local = Local::start("io-bound", "io").await;
+    // Without the SDK's own retries, so that the tuner's are what gets the samples through.
+    let client = aws_sdk_lambda::Client::from_conf(
+        local
+            .client
+            .config()
+            .to_builder()
+            .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    // One environment at a time for 5 parallel invocations: 4 are throttled at first.
+    client
+        .put_function_concurrency()
+        .function_name("io")
+        .reserved_concurrent_executions(1)
+        .send()
+        .await
+        .unwrap();
+    let outcome = tune(
+        &client,
+        json!({"lambdaARN": "io", "num": 5, "powerValues": [128, 256],
+                     "payload": {"sleep_ms": 20}, "parallelInvocation": true}),
+    )
+    .await;
+    for configuration in &outcome.result.configurations {
+        assert_eq!(configuration.samples.len(), 5);
+        assert!(configuration.samples.iter().all(|s| s.error.is_none()));
+    }
     assert_nothing_left(&local, "io", 128).await;
     local.emulator.shutdown().await;
 }

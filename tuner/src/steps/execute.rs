@@ -19,6 +19,22 @@ use crate::payload::{self, Event};
 /// Attempts of one invocation while Lambda throttles it.
 pub const THROTTLE_ATTEMPTS: u32 = 8;
 
+/// Half of `delay` plus a random part of the other half ("equal jitter"): invocations
+/// throttled together do not all retry at the same instant, and each still waits at least
+/// half the backoff.
+fn jittered(delay: Duration) -> Duration {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ CALLS.fetch_add(1, Ordering::Relaxed).rotate_left(32);
+    let half = delay / 2;
+    let span = usize::try_from(half.as_micros()).unwrap_or(usize::MAX);
+    let extra = analyzer::stats::SplitMix64::new(seed).below(span.saturating_add(1));
+    half + Duration::from_micros(extra as u64)
+}
+
 /// Runs the step with no progress reporting. See [`execute_with_progress`].
 ///
 /// # Errors
@@ -282,13 +298,14 @@ impl Invoker {
                     if !throttled {
                         return Err(Error::lambda("Invoke", function, err));
                     }
+                    let wait = jittered(delay);
                     warn!(
                         attempt,
-                        delay_ms = delay.as_millis() as u64,
+                        delay_ms = wait.as_millis() as u64,
                         "throttled, retrying"
                     );
                     if attempt < THROTTLE_ATTEMPTS {
-                        tokio::time::sleep(delay).await;
+                        tokio::time::sleep(wait).await;
                         delay = (delay * 2).min(Duration::from_secs(5));
                     }
                 }
