@@ -1608,14 +1608,18 @@ pub fn provision_in_background(state: &State, function: &str, qualifier: &str) {
 // ---------------------------------------------------------------------------------------------
 // Admission.
 
-/// Decides whether an invocation may start, as Lambda does before it picks an environment:
-/// a function still being created (`State: Pending`) answers 409 `ResourceConflictException`,
-/// and the account's unreserved concurrency is enforced ([`check_account_concurrency`]).
+/// Checks that `resolved` may be invoked now: not while it is being created (409), as Lambda
+/// refuses; returns the account's unreserved pool its invocation must fit in (`None` for a
+/// function with reserved concurrency, which is held to its reservation), for
+/// [`crate::environment::Environments::acquire`] to check and take atomically.
 ///
 /// # Errors
 ///
-/// The 409 or 429 error Lambda answers.
-pub fn admit(state: &State, resolved: &crate::registry::Resolved) -> Result<(), ApiError> {
+/// The 409 error Lambda answers.
+pub fn admit(
+    state: &State,
+    resolved: &crate::registry::Resolved,
+) -> Result<Option<crate::environment::UnreservedPool>, ApiError> {
     if control(state).in_progress(state, &resolved.config.name) == Some(Pending::Creating) {
         return Err(ApiError::conflict(format!(
             "The operation cannot be performed at this time. The function is currently in the \
@@ -1623,29 +1627,22 @@ pub fn admit(state: &State, resolved: &crate::registry::Resolved) -> Result<(), 
             resolved.function_arn
         )));
     }
-    check_account_concurrency(state, resolved)
+    Ok(unreserved_pool(state, resolved))
 }
 
-/// Throttles an invocation of a function without reserved concurrency when the account's
-/// unreserved concurrency (the account limit minus every reservation) is used up, as Lambda
-/// does with `TooManyRequestsException` / `ConcurrentInvocationLimitExceeded`. (Functions with
-/// reserved concurrency are held to it where environments are acquired.)
-///
-/// The check reads the in-flight counts just before the environment is acquired, so two
-/// invocations racing for the last slot may both pass.
-///
-/// # Errors
-///
-/// The 429 `TooManyRequestsException` when the unreserved pool is full.
-pub fn check_account_concurrency(
+/// The account's unreserved concurrency (the account limit minus every reservation), which
+/// invocations of functions without a reservation share; exhausting it throttles them with
+/// `TooManyRequestsException` / `ConcurrentInvocationLimitExceeded`, as on Lambda. `None` for
+/// a function with a reservation.
+pub fn unreserved_pool(
     state: &State,
     resolved: &crate::registry::Resolved,
-) -> Result<(), ApiError> {
+) -> Option<crate::environment::UnreservedPool> {
     if resolved.reserved_concurrency.is_some() {
-        return Ok(());
+        return None;
     }
     let limit = state.control.settings.account_concurrency;
-    let mut reserved_functions = Vec::new();
+    let mut pool = crate::environment::UnreservedPool::default();
     let mut reserved_total = 0u32;
     for name in state.registry.names() {
         if let Some(r) = state
@@ -1654,21 +1651,9 @@ pub fn check_account_concurrency(
             .and_then(|e| e.reserved_concurrency)
         {
             reserved_total = reserved_total.saturating_add(r);
-            reserved_functions.push(name);
+            pool.reserved_functions.insert(name);
         }
     }
-    let unreserved_busy: u32 = state
-        .environments
-        .busy_counts()
-        .iter()
-        .filter(|(function, _)| !reserved_functions.contains(function))
-        .map(|(_, n)| *n)
-        .sum();
-    if unreserved_busy >= limit.saturating_sub(reserved_total) {
-        return Err(ApiError::too_many_requests(
-            "ConcurrentInvocationLimitExceeded",
-            "Rate Exceeded.",
-        ));
-    }
-    Ok(())
+    pool.capacity = limit.saturating_sub(reserved_total);
+    Some(pool)
 }

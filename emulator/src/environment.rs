@@ -472,6 +472,18 @@ pub struct Environments {
     inner: Mutex<PoolInner>,
 }
 
+/// The account's unreserved concurrency, as seen by an invocation of a function without a
+/// reservation: checked and taken under the pool's lock, so that invocations racing for the
+/// last slot cannot both get it.
+#[derive(Debug, Clone, Default)]
+pub struct UnreservedPool {
+    /// How many invocations of functions without a reservation may run at once (the account
+    /// limit minus every reservation).
+    pub capacity: u32,
+    /// Functions with a reservation: their invocations do not use the pool.
+    pub reserved_functions: std::collections::HashSet<String>,
+}
+
 /// An environment taken from the pool for one invocation. Dropping it releases the
 /// function's concurrency slot.
 #[derive(Debug)]
@@ -551,23 +563,44 @@ impl Environments {
         self.lock().live.values().map(|e| e.pid).collect()
     }
 
-    /// Takes a warm environment for `resolved`, or starts a new one (a cold start).
+    /// Takes a warm environment for `resolved`, or starts a new one (a cold start). A function
+    /// with a reservation is held to it; one without is held to `unreserved` when given.
     ///
     /// # Errors
-    /// `TooManyRequestsException` when the function's reserved concurrency is used up;
-    /// `ServiceException` when the environment cannot be created.
-    pub async fn acquire(self: &Arc<Self>, resolved: &Resolved) -> Result<Lease, ApiError> {
+    /// `TooManyRequestsException` when the function's reserved concurrency or the account's
+    /// unreserved concurrency is used up; `ServiceException` when the environment cannot be
+    /// created.
+    pub async fn acquire(
+        self: &Arc<Self>,
+        resolved: &Resolved,
+        unreserved: Option<&UnreservedPool>,
+    ) -> Result<Lease, ApiError> {
         let key = PoolKey::of(resolved);
         let warm = {
             let mut inner = self.lock();
             let busy = inner.busy.get(&key.function).copied().unwrap_or(0);
-            if let Some(limit) = resolved.reserved_concurrency
-                && busy >= limit
-            {
-                return Err(ApiError::too_many_requests(
-                    "ReservedFunctionConcurrentInvocationLimitExceeded",
-                    "Rate Exceeded.",
-                ));
+            match (resolved.reserved_concurrency, unreserved) {
+                (Some(limit), _) if busy >= limit => {
+                    return Err(ApiError::too_many_requests(
+                        "ReservedFunctionConcurrentInvocationLimitExceeded",
+                        "Rate Exceeded.",
+                    ));
+                }
+                (None, Some(pool)) => {
+                    let used: u32 = inner
+                        .busy
+                        .iter()
+                        .filter(|(function, _)| !pool.reserved_functions.contains(*function))
+                        .map(|(_, n)| *n)
+                        .sum();
+                    if used >= pool.capacity {
+                        return Err(ApiError::too_many_requests(
+                            "ConcurrentInvocationLimitExceeded",
+                            "Rate Exceeded.",
+                        ));
+                    }
+                }
+                _ => {}
             }
             *inner.busy.entry(key.function.clone()).or_default() += 1;
             let mut found = None;

@@ -121,8 +121,11 @@ pub async fn invoke(
     input: InvokeInput,
 ) -> Result<InvokeOutcome, ApiError> {
     check_architecture(resolved)?;
-    crate::control_api::admit(state, resolved)?;
-    let lease = state.environments.acquire(resolved).await?;
+    let unreserved = crate::control_api::admit(state, resolved)?;
+    let lease = state
+        .environments
+        .acquire(resolved, unreserved.as_ref())
+        .await?;
     let env = Arc::clone(&lease.env);
     let cold = lease.cold;
     let config = Arc::clone(&resolved.config);

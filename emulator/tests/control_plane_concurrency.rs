@@ -330,3 +330,53 @@ async fn unreserved_functions_share_the_account_limit() {
     }
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simultaneous_burst_gets_exactly_the_account_limit_and_no_more() {
+    const ACCOUNT_LIMIT: u32 = 3;
+    const BURST: usize = 40;
+    let emulator = start_emulator_with(|c| c.control.account_concurrency = ACCOUNT_LIMIT).await;
+    let client = lambda_client(&emulator.endpoint_url());
+    create_sleepy(&client, "burst").await;
+    // All at once; the admitted ones sleep until shutdown, so every other one must be refused
+    // however the requests interleave, and the check and the taking of a slot must be one step.
+    let calls: Vec<_> = (0..BURST)
+        .map(|_| tokio::spawn(invoke(client.clone(), "burst".into(), None, 25_000)))
+        .collect();
+    let state = std::sync::Arc::clone(emulator.state());
+    let busy = || {
+        state
+            .environments
+            .busy_counts()
+            .get("burst")
+            .copied()
+            .unwrap_or(0)
+    };
+    // Every request has been answered or holds a slot once the two add up to the burst.
+    let admitted = poll("every request to be answered or admitted", LIMIT, || {
+        let finished = calls.iter().filter(|c| c.is_finished()).count();
+        let busy = busy();
+        async move { (finished + busy as usize == BURST).then_some(busy) }
+    })
+    .await;
+    assert_eq!(admitted, ACCOUNT_LIMIT, "invocations admitted at once");
+    let mut pending = Vec::new();
+    for call in calls {
+        if !call.is_finished() {
+            pending.push(call);
+            continue;
+        }
+        match call.await.unwrap() {
+            Outcome::Failed { code, reason } => {
+                assert_eq!(code, "TooManyRequestsException");
+                assert_eq!(reason, "ConcurrentInvocationLimitExceeded");
+            }
+            other => panic!("an invocation ended before shutdown: {other:?}"),
+        }
+    }
+    assert_eq!(pending.len(), ACCOUNT_LIMIT as usize);
+    emulator.shutdown().await;
+    for call in pending {
+        call.abort();
+    }
+}
