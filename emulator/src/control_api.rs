@@ -12,9 +12,9 @@
 //! Updates are asynchronous as on Lambda: a configuration or code change answers with
 //! `LastUpdateStatus: InProgress`, becomes `Successful` after [`ControlSettings::update_delay`],
 //! and a second change or a `PublishVersion` before then is refused with
-//! `ResourceConflictException`. A new function is `Pending` for the same delay. (The new
-//! configuration is used by invocations at once; Lambda keeps serving the old one while the
-//! update is in progress.)
+//! `ResourceConflictException`. A new function is `Pending` for the same delay. Until an
+//! update completes, invocations of `$LATEST` keep running the configuration it replaced, as
+//! Lambda's do.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -77,6 +77,15 @@ enum Pending {
     Updating,
 }
 
+/// An update in progress: what it is, when it completes, and (for an update) the `$LATEST`
+/// configuration and pool generation that invocations keep running until then.
+#[derive(Debug)]
+struct PendingUpdate {
+    kind: Pending,
+    until: Instant,
+    previous: Option<(Arc<FunctionConfig>, u64)>,
+}
+
 /// The control plane's own state: updates in progress and the folder holding uploaded code.
 #[derive(Debug)]
 pub struct ControlPlane {
@@ -84,7 +93,7 @@ pub struct ControlPlane {
     code_root: PathBuf,
     owns_code_root: bool,
     uploads: AtomicU64,
-    pending: Mutex<HashMap<String, (Pending, Instant)>>,
+    pending: Mutex<HashMap<String, PendingUpdate>>,
 }
 
 impl ControlPlane {
@@ -124,34 +133,58 @@ impl ControlPlane {
         &self.settings
     }
 
-    fn pending(&self) -> MutexGuard<'_, HashMap<String, (Pending, Instant)>> {
+    fn pending(&self) -> MutexGuard<'_, HashMap<String, PendingUpdate>> {
         self.pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn start_update(&self, name: &str, kind: Pending) {
+    fn start_update(
+        &self,
+        name: &str,
+        kind: Pending,
+        previous: Option<(Arc<FunctionConfig>, u64)>,
+    ) {
         self.pending().insert(
             name.to_owned(),
-            (kind, Instant::now() + self.settings.update_delay),
+            PendingUpdate {
+                kind,
+                until: Instant::now() + self.settings.update_delay,
+                previous,
+            },
         );
     }
 
-    /// The update in progress for a function, if any; settles the registry's
-    /// `LastUpdateStatus` once the delay has passed.
+    /// The update in progress for a function, if any. Once its delay has passed it settles:
+    /// the registry's `LastUpdateStatus` becomes `Successful` and the environments of the
+    /// configuration it replaced are retired.
     fn in_progress(&self, state: &State, name: &str) -> Option<Pending> {
         let mut pending = self.pending();
         match pending.get(name) {
-            Some((kind, until)) if Instant::now() < *until => Some(*kind),
+            Some(update) if Instant::now() < update.until => Some(update.kind),
             Some(_) => {
-                pending.remove(name);
+                let settled = pending.remove(name);
+                drop(pending);
                 let _ = state.registry.with_entry_mut(name, |e| {
                     e.last_update_status = UpdateStatus::Successful;
                 });
+                if settled.is_some_and(|u| u.previous.is_some()) {
+                    state.discard_version_environments(name, "$LATEST");
+                }
                 None
             }
             None => None,
         }
+    }
+
+    /// The configuration `$LATEST` still runs while an update of `name` is in progress (as on
+    /// Lambda, invocations keep the old one until the update completes), with its pool
+    /// generation.
+    fn serving_latest(&self, state: &State, name: &str) -> Option<(Arc<FunctionConfig>, u64)> {
+        if self.in_progress(state, name) != Some(Pending::Updating) {
+            return None;
+        }
+        self.pending().get(name)?.previous.clone()
     }
 
     fn new_code_dir(&self, function: &str) -> std::io::Result<PathBuf> {
@@ -790,7 +823,7 @@ fn create_function(state: &State, req: &ApiRequest) -> ApiResult {
         e.tags = tags;
         e.last_update_status = UpdateStatus::InProgress;
     })?;
-    control(state).start_update(&name, Pending::Creating);
+    control(state).start_update(&name, Pending::Creating, None);
     tracing::info!(function = %name, memory_mb = memory_mb.get(), "function created");
     let mut answer = {
         let e = entry(state, &name)?;
@@ -959,16 +992,19 @@ fn check_revision(expected: Option<&str>, actual: &str) -> Result<(), ApiError> 
     }
 }
 
-/// Replaces `$LATEST` with `config`, marks the update in progress and retires the warm
-/// environments of the old configuration.
+/// Replaces `$LATEST` with `config` and marks the update in progress: until it completes,
+/// invocations of `$LATEST` still run the old configuration.
 fn apply_update(state: &State, name: &str, config: FunctionConfig) -> ApiResult {
     let generation = state.registry.next_generation();
-    state.registry.with_entry_mut(name, |e| {
+    let previous = state.registry.with_entry_mut(name, |e| {
+        let previous = (Arc::clone(&e.latest), e.generation);
         e.set_latest(config, generation);
         e.last_update_status = UpdateStatus::InProgress;
+        previous
     })?;
-    control(state).start_update(name, Pending::Updating);
-    state.discard_version_environments(name, "$LATEST");
+    // The old configuration's environments keep serving until the update completes
+    // (`ControlPlane::in_progress` retires them then).
+    control(state).start_update(name, Pending::Updating, Some(previous));
     let e = entry(state, name)?;
     Answer::ok(configuration_json(state, &e.latest, &e))
 }
@@ -1609,7 +1645,8 @@ pub fn provision_in_background(state: &State, function: &str, qualifier: &str) {
 // Admission.
 
 /// Checks that `resolved` may be invoked now: not while it is being created (409), as Lambda
-/// refuses; returns the account's unreserved pool its invocation must fit in (`None` for a
+/// refuses. While an update of `$LATEST` is in progress, points `resolved` at the
+/// configuration it replaced, which Lambda keeps running until the update completes. Returns the account's unreserved pool its invocation must fit in (`None` for a
 /// function with reserved concurrency, which is held to its reservation), for
 /// [`crate::environment::Environments::acquire`] to check and take atomically.
 ///
@@ -1618,8 +1655,15 @@ pub fn provision_in_background(state: &State, function: &str, qualifier: &str) {
 /// The 409 error Lambda answers.
 pub fn admit(
     state: &State,
-    resolved: &crate::registry::Resolved,
+    resolved: &mut crate::registry::Resolved,
 ) -> Result<Option<crate::environment::UnreservedPool>, ApiError> {
+    if resolved.executed_version == "$LATEST"
+        && let Some((config, generation)) =
+            control(state).serving_latest(state, &resolved.config.name)
+    {
+        resolved.config = config;
+        resolved.generation = generation;
+    }
     if control(state).in_progress(state, &resolved.config.name) == Some(Pending::Creating) {
         return Err(ApiError::conflict(format!(
             "The operation cannot be performed at this time. The function is currently in the \

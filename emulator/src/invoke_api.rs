@@ -121,7 +121,9 @@ pub async fn invoke(
     input: InvokeInput,
 ) -> Result<InvokeOutcome, ApiError> {
     check_architecture(resolved)?;
-    let unreserved = crate::control_api::admit(state, resolved)?;
+    let mut resolved = resolved.clone();
+    let unreserved = crate::control_api::admit(state, &mut resolved)?;
+    let resolved = &resolved;
     let lease = state
         .environments
         .acquire(resolved, unreserved.as_ref())

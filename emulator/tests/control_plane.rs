@@ -393,6 +393,86 @@ async fn publish_during_an_update_is_a_conflict_until_it_settles() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_keep_the_old_configuration_until_an_update_completes() {
+    let emulator = start_emulator_with(|c| c.control.update_delay = Duration::from_secs(60)).await;
+    let (_dir, client) = warm_io_function_updated_to_512_mb(&emulator).await;
+    // The update takes a minute here: meanwhile the old configuration's warm environment
+    // serves, at the old memory size, as on Lambda.
+    for _ in 0..3 {
+        let during = invoke_io(&client).await;
+        assert!(!during.is_cold_start(), "{during:?}");
+        assert_eq!(during.memory_size_mb, 128);
+    }
+    assert_eq!(emulator.environment_count(), 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_an_update_completes_invocations_run_the_new_configuration() {
+    let emulator = start_emulator().await;
+    let (_dir, client) = warm_io_function_updated_to_512_mb(&emulator).await;
+    client
+        .wait_until_function_updated_v2()
+        .function_name("io")
+        .wait(WAIT)
+        .await
+        .unwrap();
+    let after = invoke_io(&client).await;
+    assert!(after.is_cold_start(), "{after:?}");
+    assert_eq!(after.memory_size_mb, 512);
+    // The old configuration's environment was retired when the update completed.
+    assert_eq!(emulator.environment_count(), 1);
+    emulator.shutdown().await;
+}
+
+/// The REPORT record of one invocation of `io`, with the log tail.
+async fn invoke_io(client: &Client) -> analyzer::report_line::ReportRecord {
+    let out = client
+        .invoke()
+        .function_name("io")
+        .log_type(aws_sdk_lambda::types::LogType::Tail)
+        .send()
+        .await
+        .unwrap();
+    let records = analyzer::report_line::parse_log_tail(out.log_result().unwrap()).unwrap();
+    records.into_iter().next().unwrap()
+}
+
+/// Registers the io-bound example as `io` (128 MB), warms it with one invocation, and starts
+/// an update to 512 MB; returns its folder (keep it) and a client.
+async fn warm_io_function_updated_to_512_mb(
+    emulator: &emulator::EmulatorHandle,
+) -> (tempfile::TempDir, Client) {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        test_support::example_bin("io-bound"),
+        dir.path().join("bootstrap"),
+    )
+    .unwrap();
+    emulator
+        .registry()
+        .register_folder(emulator::registry::NewFunction::new("io", dir.path()))
+        .unwrap();
+    let client = lambda_client(&emulator.endpoint_url());
+    let first = invoke_io(&client).await;
+    assert!(first.is_cold_start());
+    assert_eq!(first.memory_size_mb, 128);
+    let updated = client
+        .update_function_configuration()
+        .function_name("io")
+        .memory_size(512)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.memory_size(), Some(512));
+    assert_eq!(
+        updated.last_update_status().map(|s| s.as_str()),
+        Some("InProgress")
+    );
+    (dir, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_waiter_and_aws_cli_wait_for_a_memory_update() {
     let emulator =
         start_emulator_with(|c| c.control.update_delay = Duration::from_millis(1500)).await;
