@@ -101,8 +101,9 @@ pub fn build_example_bins(release: bool) -> Vec<PathBuf> {
     cargo_build(&["-p", "example-functions", "--bins"], release)
 }
 
-/// The `tuner` Lambda binary (debug profile), built with `cargo build -p tuner --bin tuner`
-/// once per process (cargo finds it fresh when the workspace was built for the tests).
+/// The `tuner` Lambda binary (debug profile): the one beside the running test binary when it
+/// is newer than the tuner's and the analyzer's sources, else built with `cargo build -p
+/// tuner --bin tuner` once per process.
 ///
 /// # Panics
 ///
@@ -112,6 +113,11 @@ pub fn tuner_bin() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            // A workspace test build has it (tuner's own tests need it); building it alone
+            // would unify features differently and recompile much of the dependency tree.
+            if let Some(mut fresh) = fresh_in_profile_dir(&["tuner"], &["tuner", "analyzer"]) {
+                return fresh.remove(0);
+            }
             cargo_build(&["-p", "tuner", "--bin", "tuner"], false)
                 .into_iter()
                 .find(|p| p.file_name().is_some_and(|f| f == "tuner"))
@@ -146,14 +152,24 @@ fn cargo_build(args: &[&str], release: bool) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The example binaries in the running binary's profile folder (`target/debug` for
-/// `target/debug/deps/<test>` or `target/debug/examples/<example>`), when all of them are
-/// there and newer than the examples' sources.
+/// The example binaries in the running binary's profile folder, when all of them are there
+/// and newer than the examples' sources.
 fn fresh_beside_current_exe() -> Option<Vec<PathBuf>> {
+    fresh_in_profile_dir(&EXAMPLE_BINS, &["examples/rust"])
+}
+
+/// `bins` in the running binary's profile folder (`target/debug` for
+/// `target/debug/deps/<test>` or `target/debug/examples/<example>`), when all of them are
+/// there and newer than every source of `packages` (folders below the workspace root).
+fn fresh_in_profile_dir(bins: &[&str], packages: &[&str]) -> Option<Vec<PathBuf>> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?.parent()?;
-    let sources = newest_source_mtime();
-    let bins: Vec<PathBuf> = EXAMPLE_BINS.iter().map(|bin| dir.join(bin)).collect();
+    let sources = packages
+        .iter()
+        .map(|p| newest_source_mtime(&workspace_root().join(p)))
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let bins: Vec<PathBuf> = bins.iter().map(|bin| dir.join(bin)).collect();
     bins.iter()
         .all(|bin| {
             std::fs::metadata(bin)
@@ -163,9 +179,9 @@ fn fresh_beside_current_exe() -> Option<Vec<PathBuf>> {
         .then_some(bins)
 }
 
-fn newest_source_mtime() -> SystemTime {
+/// The newest modification time of a package's `Cargo.toml` and `src/` files.
+fn newest_source_mtime(package: &Path) -> SystemTime {
     let mut newest = SystemTime::UNIX_EPOCH;
-    let package = workspace_root().join("examples/rust");
     if let Ok(modified) = std::fs::metadata(package.join("Cargo.toml")).and_then(|m| m.modified()) {
         newest = modified;
     }
