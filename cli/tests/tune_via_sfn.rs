@@ -203,12 +203,7 @@ impl SfnDeployment {
         let emulator = emulator::Emulator::default().start().await.unwrap();
         let endpoint = emulator.endpoint_url();
         let registry = emulator.registry();
-        let tuner_dir = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(
-            test_support::tuner_bin(),
-            tuner_dir.path().join("bootstrap"),
-        )
-        .unwrap();
+        let tuner_dir = test_support::bootstrap_dir(&test_support::tuner_bin());
         let mut arns = serde_json::Map::new();
         for (key, handler) in tuner::sfn::STEP_FUNCTIONS {
             let function = format!("powertune-{handler}");
@@ -232,12 +227,7 @@ impl SfnDeployment {
         }
         let mut dirs = vec![tuner_dir];
         for (name, example) in [("io", "io-bound"), ("faulty", "faulty")] {
-            let dir = tempfile::tempdir().unwrap();
-            std::os::unix::fs::symlink(
-                test_support::example_bin(example),
-                dir.path().join("bootstrap"),
-            )
-            .unwrap();
+            let dir = test_support::bootstrap_dir(&test_support::example_bin(example));
             registry
                 .register_folder(NewFunction::new(name, dir.path()))
                 .unwrap();

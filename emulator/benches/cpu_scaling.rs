@@ -11,7 +11,7 @@ mod support;
 use analyzer::units::MemoryMb;
 use emulator::Emulator;
 use emulator::registry::NewFunction;
-use support::{Client, function_dir, quantile, release_example, report_duration_ms};
+use support::{Client, quantile, release_example, report_duration_ms};
 
 const MEMORY_SIZES_MB: [u32; 4] = [128, 512, 1769, 3538];
 
@@ -39,7 +39,7 @@ fn main() {
     let emulator =
         runtime.block_on(async { Emulator::default().start().await.expect("emulator starts") });
     let binary = release_example("cpu-bound");
-    let dir = function_dir(&binary);
+    let dir = test_support::bootstrap_dir(&binary);
     let host_cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     for memory in MEMORY_SIZES_MB {
         emulator

@@ -18,7 +18,7 @@ use std::time::Instant;
 use analyzer::units::MemoryMb;
 use emulator::Emulator;
 use emulator::registry::NewFunction;
-use support::{Client, function_dir, quantile, release_example, report_duration_ms};
+use support::{Client, quantile, release_example, report_duration_ms};
 
 fn summarize(name: &str, mut samples_us: Vec<f64>) {
     samples_us.sort_by(f64::total_cmp);
@@ -61,7 +61,7 @@ fn main() {
     let emulator =
         runtime.block_on(async { Emulator::default().start().await.expect("emulator starts") });
     let binary = release_example("io-bound");
-    let dir = function_dir(&binary);
+    let dir = test_support::bootstrap_dir(&binary);
     emulator
         .registry()
         .register_folder(

@@ -443,12 +443,7 @@ async fn invoke_io(client: &Client) -> analyzer::report_line::ReportRecord {
 async fn warm_io_function_updated_to_512_mb(
     emulator: &emulator::EmulatorHandle,
 ) -> (tempfile::TempDir, Client) {
-    let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        test_support::example_bin("io-bound"),
-        dir.path().join("bootstrap"),
-    )
-    .unwrap();
+    let dir = test_support::bootstrap_dir(&test_support::example_bin("io-bound"));
     emulator
         .registry()
         .register_folder(emulator::registry::NewFunction::new("io", dir.path()))

@@ -89,6 +89,20 @@ pub fn example_bin(name: &str) -> PathBuf {
         .clone()
 }
 
+/// A function's code folder for the emulator: a temporary folder holding `bootstrap`, a
+/// symbolic link to `executable`. Removed when dropped.
+///
+/// # Panics
+///
+/// When the folder or the link cannot be made.
+#[must_use]
+pub fn bootstrap_dir(executable: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::os::unix::fs::symlink(executable, dir.path().join("bootstrap"))
+        .expect("a symbolic link in a new temporary folder");
+    dir
+}
+
 /// Builds the example functions with `cargo build -p example-functions --bins` (with
 /// `--release` when `release`) and returns the executables cargo reports. Runs cargo on every
 /// call; tests want [`example_bin`].

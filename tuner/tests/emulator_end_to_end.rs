@@ -244,12 +244,7 @@ async fn only_cold_starts_measures_a_new_environment_for_every_sample() {
 
 /// Registers the io-bound example as `name` in `local`'s emulator; keep the folder.
 fn register_io_bound(local: &Local, name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(
-        test_support::example_bin("io-bound"),
-        dir.path().join("bootstrap"),
-    )
-    .unwrap();
+    let dir = test_support::bootstrap_dir(&test_support::example_bin("io-bound"));
     local
         .emulator
         .registry()

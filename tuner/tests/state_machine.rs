@@ -159,12 +159,7 @@ impl Deployment {
     async fn start(example: &str, name: &str) -> Deployment {
         let emulator = emulator::Emulator::default().start().await.unwrap();
         let endpoint = emulator.endpoint_url();
-        let tuner_dir = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(
-            env!("CARGO_BIN_EXE_tuner"),
-            tuner_dir.path().join("bootstrap"),
-        )
-        .unwrap();
+        let tuner_dir = test_support::bootstrap_dir(Path::new(env!("CARGO_BIN_EXE_tuner")));
         let registry = Arc::clone(emulator.registry());
         let mut arns = serde_json::Map::new();
         for (key, handler) in tuner::sfn::STEP_FUNCTIONS {
@@ -187,9 +182,7 @@ impl Deployment {
             );
             arns.insert(key.to_owned(), Value::String(arn));
         }
-        let example_dir = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(example_bin(example), example_dir.path().join("bootstrap"))
-            .unwrap();
+        let example_dir = test_support::bootstrap_dir(&example_bin(example));
         registry
             .register_folder(
                 emulator::registry::NewFunction::new(name, example_dir.path())

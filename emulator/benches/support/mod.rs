@@ -154,13 +154,6 @@ pub fn release_example(name: &str) -> PathBuf {
     path
 }
 
-/// A temporary function folder whose `bootstrap` is `binary`.
-pub fn function_dir(binary: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    std::os::unix::fs::symlink(binary, dir.path().join("bootstrap")).expect("a symlink");
-    dir
-}
-
 /// The value at quantile `q` (0..=1) of sorted samples (nearest rank).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());

@@ -15,9 +15,7 @@ pub use test_support::{example_bin, node_modules, venv, workspace_root};
 
 /// A function folder whose `bootstrap` is a symlink to an example binary.
 pub fn rust_function_dir(bin: &str) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(example_bin(bin), dir.path().join("bootstrap")).unwrap();
-    dir
+    test_support::bootstrap_dir(&example_bin(bin))
 }
 
 fn write_script(path: &Path, text: &str) {

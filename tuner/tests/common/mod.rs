@@ -154,8 +154,7 @@ pub struct Local {
 
 impl Local {
     pub async fn start(bin: &str, name: &str) -> Local {
-        let dir = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(example_bin(bin), dir.path().join("bootstrap")).unwrap();
+        let dir = test_support::bootstrap_dir(&example_bin(bin));
         let emulator = emulator::Emulator::default().start().await.unwrap();
         emulator
             .registry()
