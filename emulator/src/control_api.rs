@@ -77,13 +77,16 @@ enum Pending {
     Updating,
 }
 
+/// A `$LATEST` configuration an update replaced, with its pool generation.
+pub type ReplacedLatest = (Arc<FunctionConfig>, u64);
+
 /// An update in progress: what it is, when it completes, and (for an update) the `$LATEST`
 /// configuration and pool generation that invocations keep running until then.
 #[derive(Debug)]
 struct PendingUpdate {
     kind: Pending,
     until: Instant,
-    previous: Option<(Arc<FunctionConfig>, u64)>,
+    previous: Option<ReplacedLatest>,
 }
 
 /// The control plane's own state: updates in progress and the folder holding uploaded code.
@@ -139,12 +142,7 @@ impl ControlPlane {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn start_update(
-        &self,
-        name: &str,
-        kind: Pending,
-        previous: Option<(Arc<FunctionConfig>, u64)>,
-    ) {
+    fn start_update(&self, name: &str, kind: Pending, previous: Option<ReplacedLatest>) {
         self.pending().insert(
             name.to_owned(),
             PendingUpdate {
@@ -159,9 +157,22 @@ impl ControlPlane {
     /// the registry's `LastUpdateStatus` becomes `Successful` and the environments of the
     /// configuration it replaced are retired.
     fn in_progress(&self, state: &State, name: &str) -> Option<Pending> {
+        self.in_progress_update(state, name).map(|(kind, _)| kind)
+    }
+
+    /// [`Self::in_progress`], with the `$LATEST` configuration (and its pool generation) that
+    /// an update replaced: invocations keep running it until the update completes, as on
+    /// Lambda.
+    fn in_progress_update(
+        &self,
+        state: &State,
+        name: &str,
+    ) -> Option<(Pending, Option<ReplacedLatest>)> {
         let mut pending = self.pending();
         match pending.get(name) {
-            Some(update) if Instant::now() < update.until => Some(update.kind),
+            Some(update) if Instant::now() < update.until => {
+                Some((update.kind, update.previous.clone()))
+            }
             Some(_) => {
                 let settled = pending.remove(name);
                 drop(pending);
@@ -175,16 +186,6 @@ impl ControlPlane {
             }
             None => None,
         }
-    }
-
-    /// The configuration `$LATEST` still runs while an update of `name` is in progress (as on
-    /// Lambda, invocations keep the old one until the update completes), with its pool
-    /// generation.
-    fn serving_latest(&self, state: &State, name: &str) -> Option<(Arc<FunctionConfig>, u64)> {
-        if self.in_progress(state, name) != Some(Pending::Updating) {
-            return None;
-        }
-        self.pending().get(name)?.previous.clone()
     }
 
     fn new_code_dir(&self, function: &str) -> std::io::Result<PathBuf> {
@@ -1644,34 +1645,41 @@ pub fn provision_in_background(state: &State, function: &str, qualifier: &str) {
 // ---------------------------------------------------------------------------------------------
 // Admission.
 
+/// What [`admit`] decided for an invocation.
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// The account's unreserved pool the invocation must fit in (`None` for a function with
+    /// reserved concurrency, which is held to its reservation), for
+    /// [`crate::environment::Environments::acquire`] to check and take atomically.
+    pub unreserved: Option<crate::environment::UnreservedPool>,
+    /// While an update of `$LATEST` is in progress: the configuration it replaced and its pool
+    /// generation, which an invocation of `$LATEST` runs instead (Lambda keeps it until the
+    /// update completes).
+    pub previous_latest: Option<ReplacedLatest>,
+}
+
 /// Checks that `resolved` may be invoked now: not while it is being created (409), as Lambda
-/// refuses. While an update of `$LATEST` is in progress, points `resolved` at the
-/// configuration it replaced, which Lambda keeps running until the update completes. Returns the account's unreserved pool its invocation must fit in (`None` for a
-/// function with reserved concurrency, which is held to its reservation), for
-/// [`crate::environment::Environments::acquire`] to check and take atomically.
+/// refuses.
 ///
 /// # Errors
 ///
 /// The 409 error Lambda answers.
-pub fn admit(
-    state: &State,
-    resolved: &mut crate::registry::Resolved,
-) -> Result<Option<crate::environment::UnreservedPool>, ApiError> {
-    if resolved.executed_version == "$LATEST"
-        && let Some((config, generation)) =
-            control(state).serving_latest(state, &resolved.config.name)
-    {
-        resolved.config = config;
-        resolved.generation = generation;
-    }
-    if control(state).in_progress(state, &resolved.config.name) == Some(Pending::Creating) {
-        return Err(ApiError::conflict(format!(
-            "The operation cannot be performed at this time. The function is currently in the \
-             following state: Pending ({})",
-            resolved.function_arn
-        )));
-    }
-    Ok(unreserved_pool(state, resolved))
+pub fn admit(state: &State, resolved: &crate::registry::Resolved) -> Result<Admission, ApiError> {
+    let previous_latest = match control(state).in_progress_update(state, &resolved.config.name) {
+        Some((Pending::Creating, _)) => {
+            return Err(ApiError::conflict(format!(
+                "The operation cannot be performed at this time. The function is currently in \
+                 the following state: Pending ({})",
+                resolved.function_arn
+            )));
+        }
+        Some((Pending::Updating, previous)) if resolved.executed_version == "$LATEST" => previous,
+        _ => None,
+    };
+    Ok(Admission {
+        unreserved: unreserved_pool(state, resolved),
+        previous_latest,
+    })
 }
 
 /// The account's unreserved concurrency (the account limit minus every reservation), which

@@ -121,12 +121,22 @@ pub async fn invoke(
     input: InvokeInput,
 ) -> Result<InvokeOutcome, ApiError> {
     check_architecture(resolved)?;
-    let mut resolved = resolved.clone();
-    let unreserved = crate::control_api::admit(state, &mut resolved)?;
-    let resolved = &resolved;
+    let admission = crate::control_api::admit(state, resolved)?;
+    let previous;
+    let resolved = match admission.previous_latest {
+        Some((config, generation)) => {
+            previous = Resolved {
+                config,
+                generation,
+                ..resolved.clone()
+            };
+            &previous
+        }
+        None => resolved,
+    };
     let lease = state
         .environments
-        .acquire(resolved, unreserved.as_ref())
+        .acquire(resolved, admission.unreserved.as_ref())
         .await?;
     let env = Arc::clone(&lease.env);
     let cold = lease.cold;
