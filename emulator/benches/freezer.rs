@@ -11,25 +11,15 @@
 //! microseconds. Needs a writable cgroup v1 freezer (root); says so and exits otherwise. Any
 //! other frozen cgroup on the host (another emulator's anchor) makes the first figure fast too.
 
+mod support;
+
 use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use emulator::cgroup::{CGROUP_PARENT, CgroupMode, CgroupRoot, Isolation};
-
-fn summarize(name: &str, mut samples_us: Vec<f64>) {
-    samples_us.sort_by(f64::total_cmp);
-    let at = |q: f64| samples_us[((samples_us.len() - 1) as f64 * q).round() as usize];
-    let mean = samples_us.iter().sum::<f64>() / samples_us.len() as f64;
-    println!(
-        "{name:<48} n={:<6} p50={:>8.1} us  p99={:>8.1} us  mean={:>8.1} us",
-        samples_us.len(),
-        at(0.50),
-        at(0.99),
-        mean
-    );
-}
+use support::summarize;
 
 fn time_pairs(pairs: usize, mut pair: impl FnMut()) -> Vec<f64> {
     for _ in 0..100 {

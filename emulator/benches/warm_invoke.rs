@@ -18,19 +18,7 @@ use std::time::Instant;
 use analyzer::units::MemoryMb;
 use emulator::Emulator;
 use emulator::registry::NewFunction;
-use support::{Client, quantile, release_example, report_duration_ms};
-
-fn summarize(name: &str, mut samples_us: Vec<f64>) {
-    samples_us.sort_by(f64::total_cmp);
-    let mean = samples_us.iter().sum::<f64>() / samples_us.len() as f64;
-    println!(
-        "{name:<44} n={:<6} p50={:>8.1} us  p99={:>8.1} us  mean={:>8.1} us",
-        samples_us.len(),
-        quantile(&samples_us, 0.50),
-        quantile(&samples_us, 0.99),
-        mean
-    );
-}
+use support::{Client, release_example, report_duration_ms, summarize};
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::*;
-use emulator::cgroup::{CGROUP_PARENT, Isolation};
+use emulator::cgroup::Isolation;
 
 /// The cgroup folder of `pid` in one v1 controller, from `/proc/<pid>/cgroup`.
 fn v1_cgroup_dir(pid: i32, controller: &str) -> PathBuf {
@@ -59,13 +59,12 @@ fn frozen(isolation: Isolation, pid: i32) -> bool {
 /// The freezer anchors of this test process (v1 only).
 fn own_anchors() -> Vec<PathBuf> {
     let prefix = format!("{}-anchor-", std::process::id());
-    let parent = Path::new("/sys/fs/cgroup/freezer").join(CGROUP_PARENT);
-    std::fs::read_dir(parent)
+    own_cgroups()
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+        })
         .collect()
 }
 

@@ -159,3 +159,16 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
 }
+
+/// Prints one line of figures for `samples_us`: count, p50, p99 and mean in microseconds.
+pub fn summarize(name: &str, mut samples_us: Vec<f64>) {
+    samples_us.sort_by(f64::total_cmp);
+    let mean = samples_us.iter().sum::<f64>() / samples_us.len() as f64;
+    println!(
+        "{name:<44} n={:<6} p50={:>8.1} us  p99={:>8.1} us  mean={:>8.1} us",
+        samples_us.len(),
+        quantile(&samples_us, 0.50),
+        quantile(&samples_us, 0.99),
+        mean
+    );
+}
