@@ -1306,7 +1306,7 @@ fn update_alias(state: &State, req: &ApiRequest, reference: &str, alias: &str) -
             // Provisioned environments belong to the version the alias pointed at.
             if let Some(p) = e.provisioned.get_mut(alias) {
                 p.allocated = 0;
-                p.status = "IN_PROGRESS".to_owned();
+                p.status = crate::registry::ProvisionedStatus::InProgress;
             }
         }
     })?;
@@ -1467,7 +1467,7 @@ fn put_provisioned(state: &State, req: &ApiRequest, reference: &str) -> ApiResul
     let config = ProvisionedConfig {
         requested,
         allocated: 0,
-        status: "IN_PROGRESS".to_owned(),
+        status: crate::registry::ProvisionedStatus::InProgress,
         last_modified: now_last_modified(),
     };
     state.registry.with_entry_mut(&name, |e| {
@@ -1627,7 +1627,10 @@ pub fn provision_in_background(state: &State, function: &str, qualifier: &str) {
         }
         let _ = registry.with_entry_mut(&function, |e| {
             if let Some(p) = e.provisioned.get_mut(&qualifier) {
-                p.status = if failure.is_some() { "FAILED" } else { "READY" }.to_owned();
+                p.status = match failure {
+                    Some(_) => crate::registry::ProvisionedStatus::Failed,
+                    None => crate::registry::ProvisionedStatus::Ready,
+                };
                 p.last_modified = now_last_modified();
             }
         });

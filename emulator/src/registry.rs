@@ -142,6 +142,19 @@ pub struct Alias {
     pub routing: BTreeMap<String, f64>,
 }
 
+/// The `Status` of a provisioned-concurrency configuration, serialized as the Lambda API
+/// spells it (`IN_PROGRESS`, `READY`, `FAILED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProvisionedStatus {
+    /// Environments are being initialized.
+    InProgress,
+    /// Every requested environment is initialized.
+    Ready,
+    /// An environment failed to initialize.
+    Failed,
+}
+
 /// Provisioned concurrency requested for a qualifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvisionedConfig {
@@ -149,8 +162,8 @@ pub struct ProvisionedConfig {
     pub requested: u32,
     /// Environments initialized so far.
     pub allocated: u32,
-    /// `IN_PROGRESS`, `READY` or `FAILED`.
-    pub status: String,
+    /// Whether the requested environments are initialized.
+    pub status: ProvisionedStatus,
     /// `LastModified`.
     pub last_modified: String,
 }
