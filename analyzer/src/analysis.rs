@@ -45,7 +45,7 @@ use crate::strategy::{self, Candidate, clamp_balanced_weight};
 use crate::units::Architecture;
 
 /// Every strategy, in the order recommendations list them.
-pub const STRATEGIES: [Strategy; 3] = [Strategy::Cost, Strategy::Speed, Strategy::Balanced];
+pub const STRATEGIES: [Strategy; 3] = Strategy::ALL;
 
 /// The sizes `"powerValues": "ALL"` stands for: aws-lambda-power-tuning's `allPowerValues`,
 /// 128 to 3008 MB in steps of 64.
@@ -253,7 +253,7 @@ pub fn power_tuning_stat(
     let base = compat.base_cost_usd_per_ms(region, config.key.architecture);
     let memory_mb = config.key.memory_mb.get();
     PowerTuningStat {
-        value: memory_mb,
+        value: config.key.memory_mb,
         average_price: compat.price_usd(base, memory_mb, trimmed_mean(&billed, discard)),
         average_duration: trimmed_mean(&total_durations, discard),
         total_cost: compat.total_cost_usd(base, memory_mb, &billed),

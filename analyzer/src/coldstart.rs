@@ -29,10 +29,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::environment::RunEnvironment;
 use crate::error::{Error, Result};
 use crate::report_line::ReportRecord;
-use crate::result::{ConfigKey, FunctionInfo, RunEnvironment, SCHEMA_VERSION, Warning};
+use crate::result::{FunctionInfo, SCHEMA_VERSION};
 use crate::stats::{ConfidenceInterval, Summary};
+use crate::units::ConfigKey;
+use crate::warning::Warning;
 
 /// The `kind` of a cold-start result document.
 pub const COLDSTART_KIND: &str = "coldstart";

@@ -43,8 +43,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::pricing::PriceTable;
-use crate::result::{ConfigKey, Warning};
 use crate::stats::Summary;
+use crate::units::ConfigKey;
+use crate::warning::Warning;
 
 /// Hours AWS's pricing calculator counts in a month.
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -569,13 +570,7 @@ pub fn concurrency_figures_with_prices(
         .map(|limit| reserved_figures(limit, peak, mean_s));
     let mut warnings = Vec::new();
     if matches!(input.traffic, Traffic::Rates { .. }) {
-        warnings.push(Warning {
-            code: "constant-load-assumed".to_owned(),
-            message: "only average and peak rates were given: provisioned-concurrency figures \
-                      take the load as constant at the average rate; give a traffic time series \
-                      for figures that follow the daily curve"
-                .to_owned(),
-        });
+        warnings.push(Warning::constant_load_assumed());
     }
     let provisioned = provisioned_figures(input, prices, average, mean_s);
     Ok(ConcurrencyFigures {

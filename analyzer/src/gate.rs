@@ -57,8 +57,9 @@ use serde::{Deserialize, Serialize};
 use crate::coldstart::resampling;
 use crate::coldstart::{ColdStartConfiguration, ColdStartResult, describe_key};
 use crate::error::{Error, Result};
-use crate::result::{ConfigKey, Warning};
 use crate::stats::ConfidenceInterval;
+use crate::units::ConfigKey;
+use crate::warning::Warning;
 
 /// The gate's error type: the analyzer's [`Error`] (mismatched configurations, schema version,
 /// no samples, too few samples, invalid options).
@@ -482,17 +483,12 @@ pub fn compare(
         }
         let stable = options.statistic.samples_for_stable_estimate();
         if base.len().min(cur.len()) < stable {
-            warnings.push(Warning {
-                code: "few-samples-for-percentile".to_owned(),
-                message: format!(
-                    "{}: the {} of {} samples is close to the largest sample; take at least {} \
-                     per run for a stable estimate",
-                    describe_key(key),
-                    options.statistic,
-                    base.len().min(cur.len()),
-                    stable
-                ),
-            });
+            warnings.push(Warning::few_samples_for_percentile(
+                &describe_key(key),
+                options.statistic,
+                base.len().min(cur.len()),
+                stable,
+            ));
         }
         configurations.push(compare_configuration(*key, &base, &cur, options));
     }

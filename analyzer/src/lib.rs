@@ -23,6 +23,7 @@
 pub mod analysis;
 pub mod coldstart;
 pub mod concurrency;
+pub mod environment;
 pub mod error;
 pub mod gate;
 pub mod log_analysis;
@@ -32,6 +33,7 @@ pub mod result;
 pub mod stats;
 pub mod strategy;
 pub mod units;
+pub mod warning;
 
 pub use error::{Error, Result};
 /// What a function's logs say about it (see [`log_analysis`]).

@@ -38,9 +38,9 @@ use crate::concurrency::{
 use crate::error::{Error, Result};
 use crate::pricing::PriceTable;
 use crate::report_line::{LineError, LogEvent, ReportRecord, parse_line_event};
-use crate::result::{ConfigKey, Warning};
 use crate::stats::{Summary, finite_sorted, quantile_sorted, summarize};
-use crate::units::{Architecture, MemoryMb};
+use crate::units::{Architecture, ConfigKey, MemoryMb};
+use crate::warning::Warning;
 
 /// Milliseconds in the traffic profile's bucket (one minute).
 pub const BUCKET_MS: i64 = 60_000;
@@ -90,8 +90,8 @@ impl Default for LogAnalysisOptions {
 /// Max Memory Used against Memory Size at the current memory size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemoryHeadroom {
-    /// The current memory size (of the latest record), MB.
-    pub memory_size_mb: u32,
+    /// The current memory size (of the latest record).
+    pub memory_size_mb: MemoryMb,
     /// Records at that size.
     pub records: u64,
     /// Largest Max Memory Used, MB.
@@ -107,8 +107,8 @@ pub struct MemoryHeadroom {
 /// On-demand cost of the logged invocations at the current memory size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostAtSize {
-    /// Memory size, MB.
-    pub memory_size_mb: u32,
+    /// Memory size.
+    pub memory_size_mb: MemoryMb,
     /// Architecture priced.
     pub architecture: Architecture,
     /// Region priced.
@@ -388,17 +388,11 @@ pub fn analyze_with_prices(
         .collect();
     let mut warnings = Vec::new();
     if at_size.len() < records.len() {
-        warnings.push(Warning {
-            code: "several-memory-sizes".to_owned(),
-            message: format!(
-                "the log holds {} records at other memory sizes than the current {} MB: \
-                 memory headroom and cost are computed on the {} records at {} MB",
-                records.len() - at_size.len(),
-                size.get(),
-                at_size.len(),
-                size.get()
-            ),
-        });
+        warnings.push(Warning::several_memory_sizes(
+            records.len() - at_size.len(),
+            size,
+            at_size.len(),
+        ));
     }
     let used: Vec<f64> = at_size
         .iter()
@@ -413,7 +407,7 @@ pub fn analyze_with_prices(
     let p99_used = quantile_sorted(&used_sorted, 0.99).unwrap_or(0.0);
     let size_f = f64::from(size.get());
     let memory = MemoryHeadroom {
-        memory_size_mb: size.get(),
+        memory_size_mb: size,
         records: at_size.len() as u64,
         max_memory_used_mb: max_used,
         p99_memory_used_mb: p99_used,
@@ -432,7 +426,7 @@ pub fn analyze_with_prices(
         0.0
     };
     let cost = CostAtSize {
-        memory_size_mb: size.get(),
+        memory_size_mb: size,
         architecture: options.architecture,
         region: options.region.clone(),
         invocations: priced,
@@ -443,19 +437,9 @@ pub fn analyze_with_prices(
 
     let traffic = traffic_profile(records);
     if traffic.is_none() {
-        warnings.push(Warning {
-            code: "no-timestamps".to_owned(),
-            message: "the records carry no timestamps: no traffic profile and no concurrency \
-                      figures; export the log with its timestamps"
-                .to_owned(),
-        });
+        warnings.push(Warning::no_timestamps());
     } else if traffic.as_ref().is_some_and(|t| t.requests < invocations) {
-        warnings.push(Warning {
-            code: "some-timestamps-missing".to_owned(),
-            message: "some records carry no timestamp: the traffic profile counts only those \
-                      that do"
-                .to_owned(),
-        });
+        warnings.push(Warning::some_timestamps_missing());
     }
     let concurrency = match &traffic {
         Some(t) => {

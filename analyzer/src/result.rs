@@ -1,13 +1,21 @@
 //! Serde types shared by every part of powertune: the tuning input (accepting
 //! aws-lambda-power-tuning's field names) and the versioned result schema.
+//!
+//! The vocabulary results share with other documents lives in leaf modules and is re-exported
+//! here: [`ConfigKey`] ([`crate::units`]), [`Warning`] ([`crate::warning`]) and
+//! [`RunEnvironment`] ([`crate::environment`]).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::environment::RunEnvironment;
 use crate::report_line::ReportStatus;
 use crate::stats::Summary;
+pub use crate::units::ConfigKey;
 use crate::units::{Architecture, MemoryMb};
+pub use crate::warning::Warning;
 
 /// Version of the result schema written by this build. Readers reject other versions with a
 /// clear error.
@@ -28,11 +36,35 @@ pub enum Strategy {
     Balanced,
 }
 
+impl Strategy {
+    /// Every strategy, in the order recommendations list them.
+    pub const ALL: [Strategy; 3] = [Strategy::Cost, Strategy::Speed, Strategy::Balanced];
+
+    /// The name the input spells (`cost`, `speed`, `balanced`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Cost => "cost",
+            Strategy::Speed => "speed",
+            Strategy::Balanced => "balanced",
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `powerValues`: an explicit list of memory sizes, or `"ALL"`.
+///
+/// This is the input as written: the tuner validates each size into a
+/// [`MemoryMb`](crate::units::MemoryMb), so that an out-of-range size is an error naming
+/// `powerValues` and the size, not a failure to read the whole input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PowerValues {
-    /// Explicit sizes in MB.
+    /// Explicit sizes in MB, as written.
     List(Vec<u32>),
     /// The string `"ALL"`: every size aws-lambda-power-tuning lists.
     Keyword(String),
@@ -179,15 +211,6 @@ pub struct TuningInput {
     pub region: Option<String>,
 }
 
-/// One configuration: a memory size on an architecture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ConfigKey {
-    /// Memory size.
-    pub memory_mb: MemoryMb,
-    /// Architecture.
-    pub architecture: Architecture,
-}
-
 /// One invocation as measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
@@ -284,43 +307,11 @@ pub struct Recommendations {
     pub pareto_frontier: Vec<ConfigKey>,
 }
 
-/// A condition that did not stop the run but that a reader must know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Warning {
-    /// Stable machine-readable code, e.g. `cpu-not-throttled`.
-    pub code: String,
-    /// One sentence for a person.
-    pub message: String,
-}
-
-/// Where and how a run was measured.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunEnvironment {
-    /// `aws` or `emulator`.
-    pub backend: String,
-    /// Region whose prices were applied.
-    pub region: String,
-    /// powertune version.
-    pub powertune_version: String,
-    /// Host CPU architecture (emulator runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_architecture: Option<Architecture>,
-    /// Host CPU count (emulator runs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_cpus: Option<u32>,
-    /// How the emulator limited CPU and memory: `cgroup-v1`, `cgroup-v2` or `none`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub isolation: Option<String>,
-    /// RFC 3339 time the run started (supplied by the caller; the analyzer reads no clock).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
-}
-
 /// aws-lambda-power-tuning's output shape, for users and tools that read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PowerTuningOutput {
     /// Chosen memory size.
-    pub power: u32,
+    pub power: MemoryMb,
     /// Its average cost per invocation in USD.
     pub cost: f64,
     /// Its average duration in ms.
@@ -333,8 +324,8 @@ pub struct PowerTuningOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PowerTuningStat {
-    /// Memory size in MB.
-    pub value: u32,
+    /// Memory size.
+    pub value: MemoryMb,
     /// Average cost per invocation in USD.
     pub average_price: f64,
     /// Average duration in ms.
@@ -353,7 +344,7 @@ pub struct FunctionInfo {
     pub arn: Option<String>,
     /// Memory size before the run, in MB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_memory_mb: Option<u32>,
+    pub original_memory_mb: Option<MemoryMb>,
     /// Architecture before the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_architecture: Option<Architecture>,

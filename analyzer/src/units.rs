@@ -1,4 +1,5 @@
-//! Units that carry their meaning in their type: memory sizes and CPU architectures.
+//! Units that carry their meaning in their type: memory sizes, CPU architectures, and the
+//! configuration they make together ([`ConfigKey`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -29,6 +30,8 @@ impl MemoryMb {
     pub const MAX: u32 = 10_240;
     /// Memory size at which a function gets one full vCPU.
     pub const ONE_VCPU: u32 = 1_769;
+    /// Lambda's default memory size (128 MB), for a function whose size is not reported.
+    pub const LAMBDA_DEFAULT: MemoryMb = MemoryMb(Self::MIN);
 
     /// The size in MB.
     pub fn get(self) -> u32 {
@@ -63,6 +66,20 @@ impl TryFrom<u32> for MemoryMb {
 impl From<MemoryMb> for u32 {
     fn from(value: MemoryMb) -> u32 {
         value.0
+    }
+}
+
+/// The Lambda API's `MemorySize` is an `i32`; every valid size fits.
+impl From<MemoryMb> for i32 {
+    fn from(value: MemoryMb) -> i32 {
+        i32::try_from(value.0).expect("memory sizes are at most 10240")
+    }
+}
+
+/// Compares with a number of MB, so that `memory == 1024` reads as it should.
+impl PartialEq<u32> for MemoryMb {
+    fn eq(&self, other: &u32) -> bool {
+        self.0 == *other
     }
 }
 
@@ -137,6 +154,15 @@ impl fmt::Display for Architecture {
     }
 }
 
+/// One configuration: a memory size on an architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ConfigKey {
+    /// Memory size.
+    pub memory_mb: MemoryMb,
+    /// Architecture.
+    pub architecture: Architecture,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +184,12 @@ mod tests {
         );
         let err = "-5".parse::<MemoryMb>().unwrap_err().to_string();
         assert!(err.contains("-5"), "{err}");
+    }
+
+    #[test]
+    fn memory_converts_to_the_lambda_apis_i32() {
+        assert_eq!(i32::from(MemoryMb::try_from(10_240_u32).unwrap()), 10_240);
+        assert_eq!(MemoryMb::LAMBDA_DEFAULT.get(), 128);
     }
 
     #[test]

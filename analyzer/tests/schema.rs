@@ -16,6 +16,7 @@ use analyzer::concurrency::{
     ConcurrencyInput, DownstreamLimit, DurationProfile, HOURS_PER_MONTH, Traffic,
     concurrency_figures,
 };
+use analyzer::environment::{Backend, Isolation};
 use analyzer::gate::{GateOptions, GateStatistic, compare, render_json};
 use analyzer::log_analysis::{LogAnalysisOptions, TimedRecord, analyze};
 use analyzer::pricing::PriceTable;
@@ -178,12 +179,12 @@ fn key(memory_mb: u32, architecture: Architecture) -> ConfigKey {
 
 fn environment() -> RunEnvironment {
     RunEnvironment {
-        backend: "emulator".to_owned(),
+        backend: Backend::Emulator,
         region: "us-east-1".to_owned(),
         powertune_version: "0.1.0".to_owned(),
         host_architecture: Some(Architecture::X86_64),
         host_cpus: Some(2),
-        isolation: Some("cgroup-v2".to_owned()),
+        isolation: Some(Isolation::CgroupV2),
         started_at: Some("2026-01-01T00:00:00Z".to_owned()),
     }
 }
@@ -299,7 +300,7 @@ fn tuning_result() -> TuningResult {
         function: FunctionInfo {
             name: "checkout".to_owned(),
             arn: Some("arn:aws:lambda:us-east-1:123456789012:function:checkout".to_owned()),
-            original_memory_mb: Some(1024),
+            original_memory_mb: Some(MemoryMb::try_from(1024).unwrap()),
             original_architecture: Some(Architecture::X86_64),
         },
         input,
@@ -307,14 +308,13 @@ fn tuning_result() -> TuningResult {
         recommendations,
         power_tuning,
         warnings: vec![
-            Warning {
-                code: "function-errors".to_owned(),
-                message: "2 of 10 invocations at 512 MB on x86_64 failed".to_owned(),
-            },
-            Warning {
-                code: "cpu-not-throttled".to_owned(),
-                message: "the emulator could not limit CPU by memory size".to_owned(),
-            },
+            Warning::function_errors(
+                2,
+                10,
+                MemoryMb::try_from(512).unwrap(),
+                Architecture::X86_64,
+            ),
+            Warning::cpu_not_throttled(),
         ],
         environment: environment(),
         concurrency: Some(concurrency),
@@ -346,7 +346,7 @@ fn coldstart_result(shift_ms: f64) -> ColdStartResult {
         FunctionInfo {
             name: "checkout".to_owned(),
             arn: Some("arn:aws:lambda:us-east-1:123456789012:function:checkout".to_owned()),
-            original_memory_mb: Some(512),
+            original_memory_mb: Some(MemoryMb::try_from(512).unwrap()),
             original_architecture: Some(Architecture::X86_64),
         },
         environment(),
@@ -354,14 +354,8 @@ fn coldstart_result(shift_ms: f64) -> ColdStartResult {
             .map(|&k| summarize_cold_starts(k, cold_starts(k, shift_ms), 0.95, 3).unwrap())
             .collect(),
         vec![
-            Warning {
-                code: "allowed-function-errors".to_owned(),
-                message: "invocations ended in allowed function errors (1 x Unhandled)".to_owned(),
-            },
-            Warning {
-                code: "report-from-logs".to_owned(),
-                message: "1 REPORT record(s) were read from CloudWatch Logs".to_owned(),
-            },
+            Warning::allowed_function_errors(&BTreeMap::from([("Unhandled".to_owned(), 1)])),
+            Warning::report_from_logs(1),
         ],
     )
 }

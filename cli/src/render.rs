@@ -19,7 +19,6 @@ pub fn table(
     let isolation = result
         .environment
         .isolation
-        .as_deref()
         .map(|i| format!(", isolation {i}"))
         .unwrap_or_default();
     let _ = writeln!(
@@ -47,13 +46,9 @@ pub fn table(
             .find(|(k, _)| *k == c.key)
             .map_or(c.samples.len() as u32, |(_, n)| *n);
         let mut marks = Vec::new();
-        for (strategy, label) in [
-            (Strategy::Cost, "cost"),
-            (Strategy::Speed, "speed"),
-            (Strategy::Balanced, "balanced"),
-        ] {
+        for strategy in Strategy::ALL {
             if overall(strategy) == Some(c.key) {
-                marks.push(label);
+                marks.push(strategy.as_str());
             }
         }
         let mark = if marks.is_empty() {
@@ -75,11 +70,7 @@ pub fn table(
     }
     let _ = writeln!(s, "{}", out.paint("Recommendations:", Style::Bold));
     for r in &result.recommendations.overall {
-        let name = match r.strategy {
-            Strategy::Cost => "cost",
-            Strategy::Speed => "speed",
-            Strategy::Balanced => "balanced",
-        };
+        let name = r.strategy.as_str();
         let _ = writeln!(
             s,
             "  {name:<9} {} {}: {:.2} ms, {:.3e} USD per invocation",

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use analyzer::environment::Backend;
 use analyzer::result::{ConfigKey, RunEnvironment};
 use anyhow::{Context, bail};
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
@@ -185,8 +186,8 @@ pub async fn tune_local(
     let result = async {
         let region = emulator.state().config.region.clone();
         let client = emulator_client(&emulator.endpoint_url(), &region);
-        let isolation = emulator.isolation().as_str().to_owned();
-        if isolation == "none" {
+        let isolation = emulator.isolation();
+        if !isolation.is_isolated() {
             out.note(&out.paint(
                 "warning: no writable cgroups: durations are not limited to each memory size's CPU share",
                 crate::output::Style::Yellow,
@@ -206,14 +207,14 @@ pub async fn tune_local(
             let options = Options {
                 parallel_configurations,
                 environment: RunEnvironment {
-                    backend: "emulator".into(),
+                    backend: Backend::Emulator,
                     region: region.clone(),
                     powertune_version: env!("CARGO_PKG_VERSION").into(),
                     host_architecture: Some(emulator::registry::host_architecture()),
                     host_cpus: std::thread::available_parallelism()
                         .ok()
                         .and_then(|n| u32::try_from(n.get()).ok()),
-                    isolation: Some(isolation.clone()),
+                    isolation: Some(isolation),
                     started_at: Some(now_rfc3339()),
                 },
             };
@@ -246,7 +247,7 @@ pub async fn tune_remote(
     let options = Options {
         parallel_configurations,
         environment: RunEnvironment {
-            backend: "aws".into(),
+            backend: Backend::Aws,
             region,
             powertune_version: env!("CARGO_PKG_VERSION").into(),
             host_architecture: None,

@@ -48,7 +48,7 @@ fn result(configs: &[(ConfigKey, Vec<f64>)]) -> ColdStartResult {
             original_architecture: None,
         },
         RunEnvironment {
-            backend: "emulator".into(),
+            backend: analyzer::environment::Backend::Emulator,
             region: "us-east-1".into(),
             powertune_version: "0.1.0".into(),
             host_architecture: None,

@@ -45,32 +45,8 @@ pub enum CgroupMode {
     None,
 }
 
-/// How environments are actually isolated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Isolation {
-    /// cgroup v1.
-    CgroupV1,
-    /// cgroup v2.
-    CgroupV2,
-    /// No isolation: durations are not throttled to the memory size's CPU share.
-    None,
-}
-
-impl Isolation {
-    /// `cgroup-v1`, `cgroup-v2` or `none`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Isolation::CgroupV1 => "cgroup-v1",
-            Isolation::CgroupV2 => "cgroup-v2",
-            Isolation::None => "none",
-        }
-    }
-
-    /// Whether CPU and memory limits apply.
-    pub fn is_isolated(self) -> bool {
-        self != Isolation::None
-    }
-}
+/// How environments are actually isolated: the analyzer's vocabulary, which results record.
+pub use analyzer::environment::Isolation;
 
 /// The controllers' parent folders for one emulator.
 #[derive(Debug, Clone)]

@@ -11,10 +11,11 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use analyzer::coldstart::ColdStartResult;
+use analyzer::environment::Backend;
 use analyzer::result::{ConfigKey, Recommendation, RunEnvironment, TuningResult, Warning};
 use analyzer::stats::Summary;
 
-use crate::charts::{INVOCATIONS_PER_UNIT, strategy_name};
+use crate::charts::INVOCATIONS_PER_UNIT;
 
 /// A chart ready for the page: its SVG and what it shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,7 +191,7 @@ fn write_warnings(out: &mut String, warnings: &[Warning]) {
             let _ = writeln!(
                 out,
                 "<li><strong>{}</strong>: {}</li>",
-                escape(&warning.code),
+                escape(warning.code.as_str()),
                 escape(&warning.message)
             );
         }
@@ -208,7 +209,7 @@ fn write_environment(out: &mut String, env: &RunEnvironment) {
             escape(&value)
         );
     };
-    row("back end", env.backend.clone());
+    row("back end", env.backend.to_string());
     row("prices of region", env.region.clone());
     row("powertune version", env.powertune_version.clone());
     if let Some(arch) = env.host_architecture {
@@ -217,8 +218,8 @@ fn write_environment(out: &mut String, env: &RunEnvironment) {
     if let Some(cpus) = env.host_cpus {
         row("host CPUs", cpus.to_string());
     }
-    if let Some(isolation) = &env.isolation {
-        row("CPU and memory isolation", isolation.clone());
+    if let Some(isolation) = env.isolation {
+        row("CPU and memory isolation", isolation.to_string());
     }
     if let Some(started_at) = &env.started_at {
         row("started at", started_at.clone());
@@ -276,7 +277,7 @@ fn write_tuning_verdict(out: &mut String, result: &TuningResult) {
                  1M invocations and {duration:.2} ms mean duration.</p>",
                 function = escape(&result.function.name),
                 config = describe(&rec.key),
-                strategy = strategy_name(rec.strategy),
+                strategy = rec.strategy.as_str(),
                 cost = rec.mean_cost_usd * INVOCATIONS_PER_UNIT,
                 duration = rec.mean_duration_ms,
             );
@@ -318,7 +319,7 @@ fn write_recommendations(out: &mut String, result: &TuningResult) {
         let _ = writeln!(
             out,
             "<tr><td>{scope}</td><td>{}</td><td>{}</td>{}{}</tr>",
-            strategy_name(rec.strategy),
+            rec.strategy.as_str(),
             describe(&rec.key),
             num_cell(rec.mean_cost_usd * INVOCATIONS_PER_UNIT, 4),
             num_cell(rec.mean_duration_ms, 2),
@@ -430,7 +431,7 @@ fn write_input(out: &mut String, input_json: &str, commands: &[String]) {
 /// The command that repeats a tuning run of `lambda_arn` measured on `env`, with the input
 /// saved as `input.json`. It writes `result.json`, this report and its PNGs to the folder.
 fn tune_command(lambda_arn: &str, env: &RunEnvironment) -> String {
-    let target = if env.backend == "emulator" {
+    let target = if env.backend == Backend::Emulator {
         "--local PATH_TO_FUNCTION".to_owned()
     } else {
         format!("--function {lambda_arn} --region {}", env.region)
@@ -570,7 +571,7 @@ pub fn coldstart_page(result: &ColdStartResult, figures: &[Figure]) -> String {
         escape(&format!(
             "powertune coldstart {} --out powertune-out\n\
              powertune report powertune-out/coldstart.json --out powertune-out",
-            if result.environment.backend == "emulator" {
+            if result.environment.backend == Backend::Emulator {
                 "--local PATH_TO_FUNCTION".to_owned()
             } else {
                 format!(

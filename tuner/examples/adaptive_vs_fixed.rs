@@ -103,12 +103,12 @@ async fn main() {
     let options = Options {
         parallel_configurations: 1,
         environment: RunEnvironment {
-            backend: "emulator".into(),
+            backend: analyzer::environment::Backend::Emulator,
             region: "us-east-1".into(),
             powertune_version: env!("CARGO_PKG_VERSION").into(),
             host_architecture: None,
             host_cpus: None,
-            isolation: Some(emulator.isolation().as_str().into()),
+            isolation: Some(emulator.isolation()),
             started_at: None,
         },
     };

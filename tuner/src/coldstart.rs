@@ -80,7 +80,7 @@ pub struct OriginalSettings {
     /// Unqualified function ARN, when Lambda returned one.
     pub function_arn: Option<String>,
     /// Memory size.
-    pub memory_mb: u32,
+    pub memory_mb: MemoryMb,
     /// Architecture (the only one a function can be measured at without new code).
     pub architecture: Architecture,
     /// Environment variables (`None` when the function has none).
@@ -118,7 +118,8 @@ pub async fn read_settings(client: &Client, function: &str) -> Result<OriginalSe
         memory_mb: config
             .memory_size()
             .and_then(|m| u32::try_from(m).ok())
-            .unwrap_or(128),
+            .and_then(|m| MemoryMb::try_from(m).ok())
+            .unwrap_or(MemoryMb::LAMBDA_DEFAULT),
         architecture: architecture_of(config.architectures()),
         variables: config.environment().and_then(|e| e.variables()).cloned(),
     })
@@ -383,7 +384,7 @@ async fn restore(client: &Client, target: &str, original: &OriginalSettings) -> 
     client
         .update_function_configuration()
         .function_name(target)
-        .memory_size(i32::try_from(original.memory_mb).unwrap_or(128))
+        .memory_size(original.memory_mb.into())
         .environment(
             Environment::builder()
                 .set_variables(Some(original.variables.clone().unwrap_or_default()))
@@ -394,7 +395,7 @@ async fn restore(client: &Client, target: &str, original: &OriginalSettings) -> 
         .map_err(|e| Error::lambda("UpdateFunctionConfiguration", target, e))?;
     wait_until_ready(client, target).await?;
     info!(
-        memory_mb = original.memory_mb,
+        memory_mb = original.memory_mb.get(),
         "original configuration restored"
     );
     Ok(())

@@ -10,7 +10,6 @@ use tracing::instrument;
 use crate::error::{Error, Result};
 use crate::steps::{self, OptimizeInput, RunInput};
 use analyzer::result::TuningResult;
-use analyzer::units::MemoryMb;
 
 /// The step a Lambda function serves, from its `Handler` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,8 +122,7 @@ pub fn optimize_input(event: Value) -> Result<OptimizeInput> {
     let FromResult { input, result } = serde_json::from_value(event)?;
     Ok(OptimizeInput {
         lambda_arn: input.tuning.lambda_arn,
-        memory_mb: MemoryMb::try_from(result.power_tuning.power)
-            .map_err(|e| Error::Analysis(e.to_string()))?,
+        memory_mb: result.power_tuning.power,
         alias: input.tuning.auto_optimize_alias,
     })
 }

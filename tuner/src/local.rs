@@ -144,8 +144,7 @@ where
                 client,
                 &OptimizeInput {
                     lambda_arn: input.tuning.lambda_arn.clone(),
-                    memory_mb: analyzer::units::MemoryMb::try_from(chosen)
-                        .map_err(|e| Error::Analysis(e.to_string()))?,
+                    memory_mb: chosen,
                     alias: input.tuning.auto_optimize_alias.clone(),
                 },
             )

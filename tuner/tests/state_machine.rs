@@ -261,7 +261,7 @@ fn options() -> tuner::local::Options {
     tuner::local::Options {
         parallel_configurations: 1,
         environment: RunEnvironment {
-            backend: "emulator".into(),
+            backend: analyzer::environment::Backend::Emulator,
             region: "us-east-1".into(),
             powertune_version: "test".into(),
             host_architecture: None,

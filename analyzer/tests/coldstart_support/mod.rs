@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use analyzer::coldstart::{ColdStartResult, ColdStartSample, summarize_cold_starts};
+use analyzer::environment::{Backend, Isolation};
 use analyzer::result::{ConfigKey, FunctionInfo, RunEnvironment};
 use analyzer::units::{Architecture, MemoryMb};
 
@@ -62,12 +63,12 @@ pub fn samples(init_ms: &[f64]) -> Vec<ColdStartSample> {
 
 pub fn environment() -> RunEnvironment {
     RunEnvironment {
-        backend: "emulator".to_owned(),
+        backend: Backend::Emulator,
         region: "us-east-1".to_owned(),
         powertune_version: "0.1.0".to_owned(),
         host_architecture: Some(Architecture::X86_64),
         host_cpus: Some(2),
-        isolation: Some("cgroup-v1".to_owned()),
+        isolation: Some(Isolation::CgroupV1),
         started_at: None,
     }
 }
@@ -82,7 +83,7 @@ pub fn run(configs: &[(ConfigKey, Vec<f64>)]) -> ColdStartResult {
         FunctionInfo {
             name: "checkout".to_owned(),
             arn: None,
-            original_memory_mb: Some(1024),
+            original_memory_mb: Some(MemoryMb::try_from(1024).unwrap()),
             original_architecture: Some(Architecture::X86_64),
         },
         environment(),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use analyzer::coldstart::{ColdStartConfiguration, ColdStartResult};
+use analyzer::environment::Backend;
 use analyzer::result::{FunctionInfo, RunEnvironment, Warning};
 use analyzer::units::{Architecture, MemoryMb};
 use anyhow::{Context, bail};
@@ -307,13 +308,10 @@ impl ColdStartArgs {
                 })?;
             let lambda = session::emulator_client(&endpoint, &region);
             let logs = logs_client_for_emulator(&endpoint, &region);
-            let isolation = emulator.isolation().as_str().to_owned();
+            let isolation = emulator.isolation();
             let mut warnings = Vec::new();
-            if isolation == "none" {
-                warnings.push(Warning {
-                    code: "cpu-not-throttled".into(),
-                    message: "no writable cgroups: init durations are not limited to each memory size's CPU share".into(),
-                });
+            if !isolation.is_isolated() {
+                warnings.push(Warning::init_not_throttled());
             }
             let memory_sizes = if plan.memory_sizes.is_empty() {
                 vec![MemoryMb::try_from(1024).expect("1024 MB is a valid memory size")]
@@ -321,7 +319,7 @@ impl ColdStartArgs {
                 plan.memory_sizes.clone()
             };
             let environment = RunEnvironment {
-                backend: "emulator".into(),
+                backend: Backend::Emulator,
                 region,
                 powertune_version: env!("CARGO_PKG_VERSION").into(),
                 host_architecture: Some(host),
@@ -376,12 +374,12 @@ impl ColdStartArgs {
             );
         }
         let memory_sizes = if plan.memory_sizes.is_empty() {
-            vec![MemoryMb::try_from(original.memory_mb).context("the function's memory size")?]
+            vec![original.memory_mb]
         } else {
             plan.memory_sizes.clone()
         };
         let environment = RunEnvironment {
-            backend: "aws".into(),
+            backend: Backend::Aws,
             region,
             powertune_version: env!("CARGO_PKG_VERSION").into(),
             host_architecture: None,
@@ -444,28 +442,10 @@ async fn measure(
         return Err(anyhow::Error::new(err).context("writing JSON Lines to stdout"));
     }
     if !run.allowed_errors.is_empty() {
-        let counts: Vec<String> = run
-            .allowed_errors
-            .iter()
-            .map(|(error_type, count)| format!("{count} x {error_type}"))
-            .collect();
-        warnings.push(Warning {
-            code: "allowed-function-errors".into(),
-            message: format!(
-                "invocations ended in allowed function errors ({}); their Init Durations are \
-                 counted, their Durations are those of a failed handler",
-                counts.join(", ")
-            ),
-        });
+        warnings.push(Warning::allowed_function_errors(&run.allowed_errors));
     }
     if run.reports_from_logs > 0 {
-        warnings.push(Warning {
-            code: "report-from-logs".into(),
-            message: format!(
-                "{} REPORT record(s) were cut from the log tail and read from CloudWatch Logs",
-                run.reports_from_logs
-            ),
-        });
+        warnings.push(Warning::report_from_logs(run.reports_from_logs));
     }
     let function = FunctionInfo {
         name: run.original.function_name.clone(),

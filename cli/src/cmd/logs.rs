@@ -271,7 +271,7 @@ fn table(out: &Output, a: &LogAnalysis) -> String {
     }
     let m = &a.memory;
     let _ = writeln!(s, "{}", out.paint("Memory", Style::Bold));
-    row(&mut s, "memory size", format!("{} MB", m.memory_size_mb));
+    row(&mut s, "memory size", m.memory_size_mb.to_string());
     row(
         &mut s,
         "max memory used (max/p99)",
@@ -295,7 +295,10 @@ fn table(out: &Output, a: &LogAnalysis) -> String {
         "logged invocations",
         format!(
             "{:.6} USD ({} {} in {})",
-            c.total_usd, c.memory_size_mb, c.architecture, c.region
+            c.total_usd,
+            c.memory_size_mb.get(),
+            c.architecture,
+            c.region
         ),
     );
     row(

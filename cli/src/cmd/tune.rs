@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use analyzer::result::{ConfigKey, TuningResult};
+use analyzer::result::{ConfigKey, Strategy, TuningResult};
 use analyzer::units::{Architecture, MemoryMb};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -176,12 +176,12 @@ pub fn run_input(args: &TuneArgs, lambda_arn: &str) -> anyhow::Result<RunInput> 
         obj.insert("allowedExceptions".into(), json!(args.allowed_exceptions));
     }
     if let Some(s) = args.strategy {
-        let name = match s {
-            StrategyArg::Cost => "cost",
-            StrategyArg::Speed => "speed",
-            StrategyArg::Balanced => "balanced",
+        let strategy = match s {
+            StrategyArg::Cost => Strategy::Cost,
+            StrategyArg::Speed => Strategy::Speed,
+            StrategyArg::Balanced => Strategy::Balanced,
         };
-        obj.insert("strategy".into(), json!(name));
+        obj.insert("strategy".into(), json!(strategy));
     }
     if !args.architectures.is_empty() {
         let mut archs = Vec::new();

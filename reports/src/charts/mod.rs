@@ -212,7 +212,7 @@ pub(crate) fn overall_picks(
 ) -> Vec<(analyzer::result::ConfigKey, String)> {
     let mut picks: Vec<(analyzer::result::ConfigKey, Vec<&'static str>)> = Vec::new();
     for rec in &result.recommendations.overall {
-        let name = strategy_name(rec.strategy);
+        let name = rec.strategy.as_str();
         match picks.iter_mut().find(|(key, _)| *key == rec.key) {
             Some((_, names)) => names.push(name),
             None => picks.push((rec.key, vec![name])),
@@ -222,15 +222,6 @@ pub(crate) fn overall_picks(
         .into_iter()
         .map(|(key, names)| (key, names.join(", ")))
         .collect()
-}
-
-/// The lowercase name of a strategy, as the input spells it.
-pub(crate) fn strategy_name(strategy: analyzer::result::Strategy) -> &'static str {
-    match strategy {
-        analyzer::result::Strategy::Cost => "cost",
-        analyzer::result::Strategy::Speed => "speed",
-        analyzer::result::Strategy::Balanced => "balanced",
-    }
 }
 
 /// Tick positions for a logarithmic memory axis: the measured sizes themselves, skipping any

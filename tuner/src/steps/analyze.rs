@@ -3,6 +3,7 @@
 //! [`analyzer::analysis`]; this step only gathers the executions and adds the warnings.
 
 use analyzer::analysis::{analyze_configuration, power_tuning_output, recommend};
+use analyzer::environment::{Backend, Isolation};
 use analyzer::pricing::PriceTable;
 use analyzer::result::{
     ConfigKey, FunctionInfo, RunEnvironment, SCHEMA_VERSION, TuningResult, Warning,
@@ -35,7 +36,7 @@ pub fn analyze_sync(input: &AnalyzeInput) -> Result<TuningResult> {
     let tuning = &input.input.tuning;
     let prices = PriceTable::builtin();
     let environment = input.environment.clone().unwrap_or_else(|| RunEnvironment {
-        backend: "aws".into(),
+        backend: Backend::Aws,
         region: tuning
             .region
             .clone()
@@ -69,16 +70,12 @@ pub fn analyze_sync(input: &AnalyzeInput) -> Result<TuningResult> {
         )
         .map_err(|e| Error::Analysis(format!("{} on {}: {e}", c.memory_mb, c.architecture)))?;
         if result.errors > 0 {
-            warnings.push(Warning {
-                code: "function-errors".into(),
-                message: format!(
-                    "{} of {} invocations at {} on {} failed with an allowed error type and are left out of the durations",
-                    result.errors,
-                    execution.samples.len(),
-                    c.memory_mb,
-                    c.architecture
-                ),
-            });
+            warnings.push(Warning::function_errors(
+                result.errors,
+                execution.samples.len(),
+                c.memory_mb,
+                c.architecture,
+            ));
         }
         configurations.push(result);
     }
@@ -86,11 +83,8 @@ pub fn analyze_sync(input: &AnalyzeInput) -> Result<TuningResult> {
         return Err(Error::Analysis("no configuration was measured".into()));
     }
     configurations.sort_by_key(|c| (c.key.architecture, c.key.memory_mb));
-    if environment.isolation.as_deref() == Some("none") {
-        warnings.push(Warning {
-            code: "cpu-not-throttled".into(),
-            message: "the emulator could not limit CPU by memory size on this host (no writable cgroups), so durations do not fall with memory as on Lambda".into(),
-        });
+    if environment.isolation == Some(Isolation::None) {
+        warnings.push(Warning::cpu_not_throttled());
     }
     let architecture = if configurations
         .iter()

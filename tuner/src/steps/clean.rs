@@ -141,7 +141,8 @@ fn recover_original(
         .split_whitespace()
         .find_map(|w| w.strip_prefix("original-memory="))
         .and_then(|m| m.parse().ok())
-        .or(latest.memory_mb)?;
+        .or(latest.memory_mb)
+        .and_then(|m| analyzer::units::MemoryMb::try_from(m).ok())?;
     Some(OriginalConfiguration {
         function_name: source_name.to_owned(),
         function_arn: None,

@@ -224,12 +224,13 @@ pub fn alias_name(
 pub fn version_description(
     run_id: &str,
     memory: MemoryMb,
-    original_memory_mb: u32,
+    original_memory_mb: MemoryMb,
     index: Option<u32>,
 ) -> String {
     let mut text = format!(
-        "{VERSION_DESCRIPTION_PREFIX}{run_id} memory={} original-memory={original_memory_mb}",
-        memory.get()
+        "{VERSION_DESCRIPTION_PREFIX}{run_id} memory={} original-memory={}",
+        memory.get(),
+        original_memory_mb.get()
     );
     if let Some(i) = index {
         text.push_str(&format!(" sample={i}"));
@@ -249,7 +250,8 @@ pub async fn read_original(client: &Client, lambda_arn: &str) -> Result<Original
     let memory_mb = config
         .memory_size()
         .and_then(|m| u32::try_from(m).ok())
-        .unwrap_or(128);
+        .and_then(|m| MemoryMb::try_from(m).ok())
+        .unwrap_or(MemoryMb::LAMBDA_DEFAULT);
     Ok(OriginalConfiguration {
         function_name: config
             .function_name()
@@ -445,21 +447,21 @@ pub(crate) async fn restore(
         .map_err(|e| Error::lambda("GetFunctionConfiguration", target, e))?;
     let memory_now = config.memory_size().and_then(|m| u32::try_from(m).ok());
     let description_now = config.description().unwrap_or_default();
-    if memory_now == Some(original.memory_mb) && description_now == original.description {
+    if memory_now == Some(original.memory_mb.get()) && description_now == original.description {
         return Ok(false);
     }
     wait_until_ready(client, target).await?;
     client
         .update_function_configuration()
         .function_name(target)
-        .memory_size(i32::try_from(original.memory_mb).unwrap_or(128))
+        .memory_size(original.memory_mb.into())
         .description(&original.description)
         .send()
         .await
         .map_err(|e| Error::lambda("UpdateFunctionConfiguration", target, e))?;
     wait_until_ready(client, target).await?;
     info!(
-        memory_mb = original.memory_mb,
+        memory_mb = original.memory_mb.get(),
         "original configuration restored"
     );
     Ok(true)

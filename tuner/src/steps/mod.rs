@@ -99,8 +99,8 @@ pub struct OriginalConfiguration {
     /// Function ARN, when the service reports one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function_arn: Option<String>,
-    /// Memory size before the run, in MB.
-    pub memory_mb: u32,
+    /// Memory size before the run.
+    pub memory_mb: MemoryMb,
     /// Description before the run.
     #[serde(default)]
     pub description: String,
