@@ -44,12 +44,12 @@
 //! So: take 60 cold starts per configuration for the default rule to catch a 20% regression
 //! 49 times in 50. `analyzer/tests/gate.rs` re-measures a smaller version of this table.
 //!
-//! Renderers turn a [`GateVerdict`] into text for people ([`render_text`]), a CI job summary
-//! ([`render_markdown`]), GitHub Actions workflow commands ([`render_github`]), JUnit XML
-//! ([`render_junit`]) and JSON ([`render_json`]).
+//! This module decides and stays free of output formats: [`render`] turns a [`GateVerdict`]
+//! into text for people ([`render_text`]), a CI job summary ([`render_markdown`]), GitHub
+//! Actions workflow commands ([`render_github`]), JUnit XML ([`render_junit`]) and JSON
+//! ([`render_json`]).
 
 use std::fmt;
-use std::fmt::Write as _;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,13 @@ use crate::error::{Error, Result};
 use crate::stats::ConfidenceInterval;
 use crate::units::ConfigKey;
 use crate::warning::Warning;
+
+pub mod render;
+
+pub use render::{
+    escape_github_data, escape_github_property, escape_xml, render_github, render_json,
+    render_junit, render_markdown, render_text,
+};
 
 /// The gate's error type: the analyzer's [`Error`] (mismatched configurations, schema version,
 /// no samples, too few samples, invalid options).
@@ -606,214 +613,4 @@ fn fmt_p_relation(p: f64) -> String {
     } else {
         format!("= {p:.4}")
     }
-}
-
-fn fmt_p(p: f64) -> String {
-    if p < 0.0001 {
-        "< 0.0001".to_owned()
-    } else {
-        format!("{p:.4}")
-    }
-}
-
-fn headline(verdict: &GateVerdict) -> String {
-    let o = &verdict.options;
-    let regressions = verdict.regressions().count();
-    let what = format!(
-        "{} {} of {} at {:.0}% confidence",
-        o.metric,
-        o.statistic,
-        verdict.function,
-        o.confidence * 100.0
-    );
-    match verdict.outcome {
-        Outcome::Regression => format!(
-            "cold-start regression: {regressions} of {} configurations regressed ({what})",
-            verdict.configurations.len()
-        ),
-        Outcome::Improvement => format!("no cold-start regression; every change improved ({what})"),
-        Outcome::Unchanged => format!("no cold-start regression ({what})"),
-    }
-}
-
-/// Plain text for a terminal: one headline and one line per configuration, units shown.
-pub fn render_text(verdict: &GateVerdict) -> String {
-    let mut out = headline(verdict);
-    out.push('\n');
-    for c in &verdict.configurations {
-        let _ = writeln!(out, "  {:<18} {}", describe_key(&c.key), c.explanation);
-    }
-    for w in &verdict.warnings {
-        let _ = writeln!(out, "warning: {}", w.message);
-    }
-    out
-}
-
-fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-/// Markdown for a CI job summary (e.g. `$GITHUB_STEP_SUMMARY`): a headline and a table.
-pub fn render_markdown(verdict: &GateVerdict) -> String {
-    let o = &verdict.options;
-    let mut out = format!("### {}\n\n", md_cell(&headline(verdict)));
-    let unit = o.metric.unit();
-    let _ = writeln!(
-        out,
-        "| Configuration | Verdict | Baseline {stat} ({unit}) | Current {stat} ({unit}) | \
-         Change ({unit}) | {pct:.0}% CI ({unit}) | Threshold ({unit}) | p-value |",
-        stat = o.statistic,
-        pct = o.confidence * 100.0
-    );
-    out.push_str("|---|---|---:|---:|---:|---|---:|---:|\n");
-    for c in &verdict.configurations {
-        let mark = match c.outcome {
-            Outcome::Regression => "❌ regression",
-            Outcome::Improvement => "✅ improvement",
-            Outcome::Unchanged => "➖ unchanged",
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {mark} | {:.1} | {:.1} | {:+.1} ({:+.1}%) | [{:+.1}, {:+.1}] | {:.1} | {} |",
-            describe_key(&c.key),
-            c.baseline_value,
-            c.current_value,
-            c.difference,
-            c.relative_difference * 100.0,
-            c.difference_ci.lower,
-            c.difference_ci.upper,
-            c.threshold,
-            fmt_p(c.p_value)
-        );
-    }
-    if !verdict.warnings.is_empty() {
-        out.push('\n');
-        for w in &verdict.warnings {
-            let _ = writeln!(out, "> **Warning:** {}", md_cell(&w.message));
-        }
-    }
-    out
-}
-
-/// Escapes the message of a GitHub Actions workflow command (`%`, `\r`, `\n`).
-pub fn escape_github_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a property value of a GitHub Actions workflow command (the data escapes plus `:`
-/// and `,`).
-pub fn escape_github_property(text: &str) -> String {
-    escape_github_data(text)
-        .replace(':', "%3A")
-        .replace(',', "%2C")
-}
-
-/// GitHub Actions workflow commands: one `::error` per regression, one `::notice` per
-/// improvement and per unchanged configuration, one `::warning` per warning.
-pub fn render_github(verdict: &GateVerdict) -> String {
-    let mut out = String::new();
-    for c in &verdict.configurations {
-        let level = match c.outcome {
-            Outcome::Regression => "error",
-            Outcome::Improvement | Outcome::Unchanged => "notice",
-        };
-        let title = format!(
-            "Cold-start {}: {} {}",
-            c.outcome.as_str(),
-            verdict.function,
-            describe_key(&c.key)
-        );
-        let _ = writeln!(
-            out,
-            "::{level} title={}::{}",
-            escape_github_property(&title),
-            escape_github_data(&c.explanation)
-        );
-    }
-    for w in &verdict.warnings {
-        let _ = writeln!(
-            out,
-            "::warning title={}::{}",
-            escape_github_property(&format!("powertune gate: {}", w.code)),
-            escape_github_data(&w.message)
-        );
-    }
-    out
-}
-
-/// Escapes text for XML 1.0 content and attribute values; drops the control characters XML
-/// 1.0 cannot carry.
-pub fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// JUnit XML: one test suite, one test case per configuration, a `failure` element on each
-/// regression.
-pub fn render_junit(verdict: &GateVerdict) -> String {
-    let o = &verdict.options;
-    let failures = verdict.regressions().count();
-    let suite = format!("powertune gate: {} {}", verdict.function, o.metric);
-    let classname = format!(
-        "powertune.gate.{}.{}",
-        verdict.function,
-        o.metric.label().replace(' ', "_")
-    );
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"powertune gate\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\">\n  \
-         <testsuite name=\"{}\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">",
-        escape_xml(&suite),
-        n = verdict.configurations.len()
-    );
-    for c in &verdict.configurations {
-        let name = format!("{} {} {}", describe_key(&c.key), o.metric, o.statistic);
-        let _ = write!(
-            out,
-            "    <testcase classname=\"{}\" name=\"{}\"",
-            escape_xml(&classname),
-            escape_xml(&name)
-        );
-        if c.outcome == Outcome::Regression {
-            let _ = writeln!(
-                out,
-                ">\n      <failure type=\"regression\" message=\"{}\">{}</failure>\n    </testcase>",
-                escape_xml(&c.explanation),
-                escape_xml(&format!(
-                    "baseline {} samples, current {} samples\n{}",
-                    c.baseline_count, c.current_count, c.explanation
-                ))
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                ">\n      <system-out>{}</system-out>\n    </testcase>",
-                escape_xml(&c.explanation)
-            );
-        }
-    }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
-}
-
-/// The verdict as pretty-printed JSON (the [`GateVerdict`] serde shape).
-pub fn render_json(verdict: &GateVerdict) -> String {
-    // Serializing plain structs of numbers and strings into a String cannot fail; non-finite
-    // floats become `null`.
-    serde_json::to_string_pretty(verdict).expect("a GateVerdict always serializes") + "\n"
 }
