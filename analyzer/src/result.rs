@@ -59,7 +59,7 @@ impl fmt::Display for Strategy {
 /// `powerValues`: an explicit list of memory sizes, or `"ALL"`.
 ///
 /// This is the input as written: the tuner validates each size into a
-/// [`MemoryMb`](crate::units::MemoryMb), so that an out-of-range size is an error naming
+/// [`MemoryMb`], so that an out-of-range size is an error naming
 /// `powerValues` and the size, not a failure to read the whole input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
