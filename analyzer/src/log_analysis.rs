@@ -171,72 +171,28 @@ pub struct LogAnalysis {
     pub warnings: Vec<Warning>,
 }
 
-/// Parses an RFC 3339 UTC timestamp (`2026-10-08T07:30:29.470Z`, offsets `+hh:mm` accepted)
-/// into ms since the Unix epoch.
+/// Parses an RFC 3339 timestamp (`2026-10-08T07:30:29.470Z`, `t`/`z` or a space as RFC 3339
+/// allows, offsets `+hh:mm`) into ms since the Unix epoch, fractions below a ms truncated.
+///
+/// The calendar is checked (no February 31, no second 99). A leap second (`23:59:60` at the end
+/// of a UTC month) reads as the last millisecond before it, since Unix time has no leap
+/// seconds.
 ///
 /// ```
 /// use analyzer::log_analysis::parse_rfc3339_ms;
 /// assert_eq!(parse_rfc3339_ms("1970-01-01T00:01:00.250Z"), Some(60_250));
 /// assert_eq!(parse_rfc3339_ms("2026-10-08T07:30:29Z"), Some(1_791_444_629_000));
+/// assert_eq!(parse_rfc3339_ms("2026-02-31T00:00:00Z"), None);
 /// assert_eq!(parse_rfc3339_ms("yesterday"), None);
 /// ```
 pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+    // `time` accepts any character between date and time; RFC 3339 names `T`, `t` and space.
+    if !matches!(text.as_bytes().get(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = text.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) {
-            s.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (year, month, day) = (n(0..4)?, n(5..7)?, n(8..10)?);
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (hour, minute, second) = (n(11..13)?, n(14..16)?, n(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
-        return None;
-    }
-    let mut rest = &text[19..];
-    let mut millis = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        let mut ms_text: String = frac[..digits].chars().take(3).collect();
-        while ms_text.len() < 3 {
-            ms_text.push('0');
-        }
-        millis = ms_text.parse::<i64>().ok()?;
-        rest = &frac[digits..];
-    }
-    let offset_s = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (h, m) = rest[1..].split_once(':')?;
-            sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
-        }
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
-    Some(secs * 1000 + millis)
+    let at =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(at.unix_timestamp_nanos().div_euclid(1_000_000)).ok()
 }
 
 /// The timestamp of a log line: the JSON log format's `time`, or a text line's leading
@@ -506,6 +462,65 @@ mod tests {
             error_type: None,
             xray: None,
         }
+    }
+
+    /// Valid timestamps and the ms the hand-written parser this one replaced gave them.
+    const VALID: [(&str, i64); 16] = [
+        ("1970-01-01T00:00:00Z", 0),
+        ("1970-01-01T00:01:00.250Z", 60_250),
+        ("2026-10-08T07:30:29Z", 1_791_444_629_000),
+        ("2026-10-08T07:30:29.470Z", 1_791_444_629_470),
+        ("2026-10-08T07:30:29.4Z", 1_791_444_629_400),
+        ("2026-10-08T07:30:29.123456789Z", 1_791_444_629_123),
+        ("2026-10-08t07:30:29.470z", 1_791_444_629_470),
+        ("2026-10-08 07:30:29.470Z", 1_791_444_629_470),
+        ("2000-03-01T01:00:00.5+01:00", 951_868_800_500),
+        ("2000-02-29T23:59:59.999-00:00", 951_868_799_999),
+        ("2024-02-29T12:00:00+05:30", 1_709_188_200_000),
+        ("1999-12-31T16:00:00-08:00", 946_684_800_000),
+        ("1969-12-31T23:59:59.999Z", -1),
+        ("1900-01-01T00:00:00Z", -2_208_988_800_000),
+        ("2038-01-19T03:14:08Z", 2_147_483_648_000),
+        ("9999-12-31T23:59:59.999Z", 253_402_300_799_999),
+    ];
+
+    #[test]
+    fn rfc3339_valid_forms_parse_as_before() {
+        for (text, ms) in VALID {
+            assert_eq!(parse_rfc3339_ms(text), Some(ms), "{text}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_rejects_dates_and_times_the_calendar_does_not_have() {
+        for text in [
+            "2026-02-31T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-10-08T12:00:99Z",
+            "2026-10-08T12:00:60Z",
+            "2016-12-30T23:59:60Z",
+            "2026-10-08T24:00:00Z",
+            "2026-10-08T12:60:00Z",
+            "2026-10-08T12:00:00+24:00",
+            "2026-10-08T12:00:00+1:00",
+            "2026-10-08T12:00:00",
+            "2026-10-08T12:00:00Z ",
+            "2026-10-08X12:00:00Z",
+            "2026-10-08T12:00:00.Z",
+        ] {
+            assert_eq!(parse_rfc3339_ms(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_reads_a_leap_second_as_the_millisecond_before_it() {
+        let before = parse_rfc3339_ms("2016-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(parse_rfc3339_ms("2016-12-31T23:59:60Z"), Some(before));
+        assert_eq!(parse_rfc3339_ms("2016-12-31T23:59:60.5Z"), Some(before));
+        // The same instant written at another offset.
+        assert_eq!(parse_rfc3339_ms("2016-12-31T18:59:60-05:00"), Some(before));
+        assert_eq!(parse_rfc3339_ms("2017-01-01T05:29:60+05:30"), Some(before));
     }
 
     #[test]

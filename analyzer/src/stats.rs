@@ -4,6 +4,24 @@
 //! Every function here is pure and deterministic: resampling takes a `seed`, and NaN or
 //! infinite inputs are filtered out (never a panic, never a NaN result from a NaN input).
 //! Units are those of the data (milliseconds for durations, MB for memory).
+//!
+//! # What is written here rather than taken from a library, and why
+//!
+//! `statrs` supplies the distributions (normal, Student's t). Three things are ours:
+//!
+//! - **The seeded generator** ([`SplitMix64`]): a result's intervals must be reproducible from
+//!   its samples and seed on every platform and with every future build (the tuner fixes its
+//!   seed, the gate records its seed in the verdict). `rand`'s `StdRng` does not promise the
+//!   same stream across versions, and SplitMix64 is a dozen lines with a published reference.
+//! - **The Mann-Whitney U test** ([`mann_whitney_u`]): the gate needs U, z, the two-sided and
+//!   both one-sided p-values and the common-language effect size from one ranking that skips
+//!   non-finite values. `statrs`'s `mannwhitneyu` returns one p-value per alternative, rejects
+//!   NaN, and switches to the exact method on small tie-free samples, which would move the
+//!   gate's decisions and the false-alarm and detection rates measured for it (`gate` module
+//!   docs). Ours follows SciPy's asymptotic method and is checked against SciPy's example.
+//! - **Quantiles** ([`quantile_sorted`]): Hyndman and Fan's type 7, the default of R, NumPy
+//!   and Excel, so readers can reproduce our percentiles; `statrs`'s `quantile` is type 8.
+//!   Ours also reads an already sorted slice, so the bootstrap sorts each resample once.
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
