@@ -350,46 +350,8 @@ pub fn analyze_with_prices(
             at_size.len(),
         ));
     }
-    let used: Vec<f64> = at_size
-        .iter()
-        .map(|r| f64::from(r.max_memory_used_mb))
-        .collect();
-    let used_sorted = finite_sorted(&used);
-    let max_used = at_size
-        .iter()
-        .map(|r| r.max_memory_used_mb)
-        .max()
-        .unwrap_or(0);
-    let p99_used = quantile_sorted(&used_sorted, 0.99).unwrap_or(0.0);
-    let size_f = f64::from(size.get());
-    let memory = MemoryHeadroom {
-        memory_size_mb: size,
-        records: at_size.len() as u64,
-        max_memory_used_mb: max_used,
-        p99_memory_used_mb: p99_used,
-        headroom_percent: (size_f - f64::from(max_used)) / size_f * 100.0,
-        p99_headroom_percent: (size_f - p99_used) / size_f * 100.0,
-    };
-
-    let mut total_usd = 0.0;
-    for record in &at_size {
-        total_usd += table.record_cost_usd(record, options.architecture, &options.region)?;
-    }
-    let priced = at_size.len() as u64;
-    let mean_usd = if priced > 0 {
-        total_usd / priced as f64
-    } else {
-        0.0
-    };
-    let cost = CostAtSize {
-        memory_size_mb: size,
-        architecture: options.architecture,
-        region: options.region.clone(),
-        invocations: priced,
-        total_usd,
-        mean_usd_per_invocation: mean_usd,
-        usd_per_million: mean_usd * 1e6,
-    };
+    let memory = memory_headroom(size, &at_size);
+    let cost = cost_at_size(size, &at_size, options, table)?;
 
     let traffic = traffic_profile(records);
     if traffic.is_none() {
@@ -399,31 +361,13 @@ pub fn analyze_with_prices(
     }
     let concurrency = match &traffic {
         Some(t) => {
-            let points = t
-                .per_minute
-                .iter()
-                .enumerate()
-                .map(|(i, &count)| TrafficPoint {
-                    t_s: i as f64 * 60.0,
-                    rps: count as f64 / 60.0,
-                })
-                .collect();
-            let input = ConcurrencyInput {
-                key: ConfigKey {
-                    memory_mb: size,
-                    architecture: options.architecture,
-                },
-                region: options.region.clone(),
-                traffic: Traffic::Series(points),
-                duration: DurationProfile::from_summary(&duration_ms),
-                cold_start_rate,
-                init_duration_ms: init_duration_ms.as_ref().map_or(0.0, |s| s.mean),
-                downstream_limit: options
-                    .downstream_rps
-                    .map(|rps| DownstreamLimit::MaxRps { rps }),
-                cold_start_share_to_remove: options.provisioned_share,
-                hours_per_month: HOURS_PER_MONTH,
+            let key = ConfigKey {
+                memory_mb: size,
+                architecture: options.architecture,
             };
+            let init_mean_ms = init_duration_ms.as_ref().map_or(0.0, |s| s.mean);
+            let input =
+                concurrency_input(t, key, &duration_ms, cold_start_rate, init_mean_ms, options);
             Some(concurrency_figures(&input, table)?)
         }
         None => None,
@@ -441,6 +385,91 @@ pub fn analyze_with_prices(
         concurrency,
         warnings,
     })
+}
+
+/// Max Memory Used against `size` over the records at that size.
+fn memory_headroom(size: MemoryMb, at_size: &[&ReportRecord]) -> MemoryHeadroom {
+    let used: Vec<f64> = at_size
+        .iter()
+        .map(|r| f64::from(r.max_memory_used_mb))
+        .collect();
+    let used_sorted = finite_sorted(&used);
+    let max_used = at_size
+        .iter()
+        .map(|r| r.max_memory_used_mb)
+        .max()
+        .unwrap_or(0);
+    let p99_used = quantile_sorted(&used_sorted, 0.99).unwrap_or(0.0);
+    let size_f = f64::from(size.get());
+    MemoryHeadroom {
+        memory_size_mb: size,
+        records: at_size.len() as u64,
+        max_memory_used_mb: max_used,
+        p99_memory_used_mb: p99_used,
+        headroom_percent: (size_f - f64::from(max_used)) / size_f * 100.0,
+        p99_headroom_percent: (size_f - p99_used) / size_f * 100.0,
+    }
+}
+
+/// The on-demand cost of the records at `size`.
+fn cost_at_size(
+    size: MemoryMb,
+    at_size: &[&ReportRecord],
+    options: &LogAnalysisOptions,
+    table: &PriceTable,
+) -> Result<CostAtSize> {
+    let mut total_usd = 0.0;
+    for record in at_size {
+        total_usd += table.record_cost_usd(record, options.architecture, &options.region)?;
+    }
+    let priced = at_size.len() as u64;
+    let mean_usd = if priced > 0 {
+        total_usd / priced as f64
+    } else {
+        0.0
+    };
+    Ok(CostAtSize {
+        memory_size_mb: size,
+        architecture: options.architecture,
+        region: options.region.clone(),
+        invocations: priced,
+        total_usd,
+        mean_usd_per_invocation: mean_usd,
+        usd_per_million: mean_usd * 1e6,
+    })
+}
+
+/// The concurrency model's input for the per-minute traffic of a log.
+fn concurrency_input(
+    traffic: &TrafficProfile,
+    key: ConfigKey,
+    duration_ms: &Summary,
+    cold_start_rate: f64,
+    init_mean_ms: f64,
+    options: &LogAnalysisOptions,
+) -> ConcurrencyInput {
+    let points = traffic
+        .per_minute
+        .iter()
+        .enumerate()
+        .map(|(i, &count)| TrafficPoint {
+            t_s: i as f64 * 60.0,
+            rps: count as f64 / 60.0,
+        })
+        .collect();
+    ConcurrencyInput {
+        key,
+        region: options.region.clone(),
+        traffic: Traffic::Series(points),
+        duration: DurationProfile::from_summary(duration_ms),
+        cold_start_rate,
+        init_duration_ms: init_mean_ms,
+        downstream_limit: options
+            .downstream_rps
+            .map(|rps| DownstreamLimit::MaxRps { rps }),
+        cold_start_share_to_remove: options.provisioned_share,
+        hours_per_month: HOURS_PER_MONTH,
+    }
 }
 
 #[cfg(test)]
