@@ -482,6 +482,24 @@ pub fn coldstart_page(result: &ColdStartResult, figures: &[Figure]) -> String {
         let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(arn));
     }
     out.push_str("</header>\n<main>\n");
+    write_coldstart_verdict(&mut out, result);
+    write_warnings(&mut out, &result.warnings);
+    write_figures(&mut out, figures);
+    write_coldstart_table(&mut out, result);
+    write_environment(&mut out, &result.environment);
+    let _ = write!(
+        out,
+        "<section id=\"reproduce\">\n<h2>How to reproduce</h2>\n<pre>{}</pre>\n</section>\n",
+        escape(&coldstart_commands(result))
+    );
+    out.push_str("</main>\n");
+    close_page(&mut out);
+    out
+}
+
+/// The sentence that sums a cold-start result up: the range of the 90th percentile of Init
+/// Duration over the configurations.
+fn write_coldstart_verdict(out: &mut String, result: &ColdStartResult) {
     let slowest = result.configurations.iter().max_by(|a, b| {
         a.init_duration
             .summary
@@ -518,8 +536,10 @@ pub fn coldstart_page(result: &ColdStartResult, figures: &[Figure]) -> String {
             );
         }
     }
-    write_warnings(&mut out, &result.warnings);
-    write_figures(&mut out, figures);
+}
+
+/// The sortable table of every configuration of a cold-start result.
+fn write_coldstart_table(out: &mut String, result: &ColdStartResult) {
     out.push_str(
         "<section id=\"configurations\">\n<h2>Every configuration</h2>\n\
          <p>Click a column header to sort. Intervals are bootstrap confidence intervals.</p>\n\
@@ -564,31 +584,27 @@ pub fn coldstart_page(result: &ColdStartResult, figures: &[Figure]) -> String {
         );
     }
     out.push_str("</tbody>\n</table>\n</div>\n</section>\n");
-    write_environment(&mut out, &result.environment);
-    let _ = write!(
-        out,
-        "<section id=\"reproduce\">\n<h2>How to reproduce</h2>\n<pre>{}</pre>\n</section>\n",
-        escape(&format!(
-            "powertune coldstart {} --out powertune-out\n\
-             powertune report powertune-out/coldstart.json --out powertune-out",
-            if result.environment.backend == Backend::Emulator {
-                "--local PATH_TO_FUNCTION".to_owned()
-            } else {
-                format!(
-                    "--function {} --region {}",
-                    result
-                        .function
-                        .arn
-                        .as_deref()
-                        .unwrap_or(&result.function.name),
-                    result.environment.region
-                )
-            },
-        ))
-    );
-    out.push_str("</main>\n");
-    close_page(&mut out);
-    out
+}
+
+/// The commands that measure a cold-start result again and render its report.
+fn coldstart_commands(result: &ColdStartResult) -> String {
+    format!(
+        "powertune coldstart {} --out powertune-out\n\
+         powertune report powertune-out/coldstart.json --out powertune-out",
+        if result.environment.backend == Backend::Emulator {
+            "--local PATH_TO_FUNCTION".to_owned()
+        } else {
+            format!(
+                "--function {} --region {}",
+                result
+                    .function
+                    .arn
+                    .as_deref()
+                    .unwrap_or(&result.function.name),
+                result.environment.region
+            )
+        },
+    )
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Chart, DrawResult, PICK_COLOR, SECOND_COLOR, arch_color, caption_font, fmt_num, label_font,
-    padded_range, tick_font,
+    Chart, DrawResult, PICK_COLOR, SECOND_COLOR, arch_color, caption_font, draw_legend, fmt_num,
+    label_font, padded_range, tick_font,
 };
 use analyzer::units::Architecture;
 
@@ -192,12 +192,6 @@ impl Chart for ConcurrencyChart {
                 });
         }
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

@@ -9,8 +9,8 @@ use analyzer::result::TuningResult;
 
 use super::{
     Chart, DrawResult, INVOCATIONS_PER_UNIT, PICK_COLOR, arch_color, axis_fraction,
-    by_architecture, caption_font, cost_usd_at, fmt_num, label_font, legend_corner, log_range,
-    memory_ticks, overall_picks, padded_range, tick_font,
+    by_architecture, caption_font, cost_usd_at, draw_legend, draw_picks, fmt_num, label_font,
+    legend_corner, log_range, memory_ticks, overall_picks, padded_range, tick_font,
 };
 
 /// Duration (top) and cost per invocation (bottom) against memory size.
@@ -155,37 +155,24 @@ impl CostDurationChart<'_> {
             )?;
         }
 
-        let picks = overall_picks(self.result);
-        let mut first = true;
-        for (key, names) in &picks {
-            let Some(config) = self.result.configurations.iter().find(|c| c.key == *key) else {
-                continue;
-            };
-            let x = f64::from(key.memory_mb.get());
-            let (mid, _, _) = metric.values(config);
-            let series = chart.draw_series([EmptyElement::at((x, mid))
-                + Circle::new((0, 0), 9, PICK_COLOR.stroke_width(2))
-                + Text::new(names.clone(), (10, -22), tick_font().color(&PICK_COLOR))])?;
-            if first {
-                series
-                    .label("recommended")
-                    .legend(|(x, y)| Circle::new((x + 10, y), 6, PICK_COLOR.stroke_width(2)));
-                first = false;
-            }
-        }
+        let picks = overall_picks(self.result)
+            .into_iter()
+            .filter_map(|(key, names)| {
+                let config = self.result.configurations.iter().find(|c| c.key == key)?;
+                let (mid, _, _) = metric.values(config);
+                Some(((f64::from(key.memory_mb.get()), mid), names))
+            })
+            .collect();
+        let label_style = tick_font().color(&PICK_COLOR);
+        draw_picks(&mut chart, picks, 9, (10, -22), &label_style)?;
 
-        chart
-            .configure_series_labels()
-            .position(legend_corner(configs().map(|c| {
-                let (mid, _, hi) = metric.values(c);
-                (
-                    axis_fraction(f64::from(c.key.memory_mb.get()), (x_lo, x_hi), true),
-                    axis_fraction(mid.max(hi), (y_lo, y_hi), false),
-                )
-            })))
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()
+        let corner = legend_corner(configs().map(|c| {
+            let (mid, _, hi) = metric.values(c);
+            (
+                axis_fraction(f64::from(c.key.memory_mb.get()), (x_lo, x_hi), true),
+                axis_fraction(mid.max(hi), (y_lo, y_hi), false),
+            )
+        }));
+        draw_legend(&mut chart, corner)
     }
 }

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use analyzer::result::TuningResult;
 
 use super::{
-    Chart, DrawResult, arch_color, by_architecture, caption_font, fmt_num, label_font,
+    Chart, DrawResult, arch_color, by_architecture, caption_font, draw_legend, fmt_num, label_font,
     padded_range, tick_font,
 };
 
@@ -144,12 +144,6 @@ impl Chart for InitDurationChart {
                 });
         }
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

@@ -253,6 +253,53 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[below] + (sorted[above] - sorted[below]) * frac)
 }
 
+/// Draws the series labels in the report's style: at `position`, on a translucent white box.
+pub(crate) fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(tick_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+}
+
+/// Rings each recommended configuration's point, writes the names of the strategies that
+/// picked it at `label_offset` pixels in `label_style`, and adds one "recommended" legend
+/// entry.
+pub(crate) fn draw_picks<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    picks: Vec<((f64, f64), String)>,
+    ring_px: i32,
+    label_offset: (i32, i32),
+    label_style: &TextStyle<'static>,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let mut first = true;
+    for (point, names) in picks {
+        let series = chart.draw_series([EmptyElement::at(point)
+            + Circle::new((0, 0), ring_px, PICK_COLOR.stroke_width(2))
+            + Text::new(names, label_offset, label_style.clone())])?;
+        if first {
+            series
+                .label("recommended")
+                .legend(|(x, y)| Circle::new((x + 10, y), 6, PICK_COLOR.stroke_width(2)));
+            first = false;
+        }
+    }
+    Ok(())
+}
+
 /// The upper corner of a plot where a legend hides the least data: `points` are positions as
 /// fractions of the plotting area (`0..=1` on each axis, y upwards).
 pub(crate) fn legend_corner(points: impl IntoIterator<Item = (f64, f64)>) -> SeriesLabelPosition {

@@ -11,8 +11,8 @@ use analyzer::units::Architecture;
 
 use super::{
     Chart, DrawResult, INVOCATIONS_PER_UNIT, PICK_COLOR, arch_color, axis_fraction,
-    by_architecture, caption_font, fmt_num, label_font, legend_corner, log_range, log_ticks,
-    overall_picks, padded_range, tick_font,
+    by_architecture, caption_font, draw_legend, draw_picks, fmt_num, label_font, legend_corner,
+    log_range, log_ticks, overall_picks, padded_range, tick_font,
 };
 
 /// Cost per invocation against trimmed-mean duration; the frontier from
@@ -110,40 +110,25 @@ impl Chart for ParetoChart<'_> {
                 .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
         }
 
-        let mut first = true;
-        for (key, names) in overall_picks(self.result) {
-            let Some(config) = configs.iter().find(|c| c.key == key) else {
-                continue;
-            };
-            let series = chart.draw_series([EmptyElement::at(point(config))
-                + Circle::new((0, 0), 10, PICK_COLOR.stroke_width(2))
-                + Text::new(
-                    names,
-                    (-10, 8),
-                    tick_font()
-                        .color(&PICK_COLOR)
-                        .pos(Pos::new(HPos::Right, VPos::Top)),
-                )])?;
-            if first {
-                series
-                    .label("recommended")
-                    .legend(|(x, y)| Circle::new((x + 10, y), 6, PICK_COLOR.stroke_width(2)));
-                first = false;
-            }
-        }
+        let picks = overall_picks(self.result)
+            .into_iter()
+            .filter_map(|(key, names)| {
+                let config = configs.iter().find(|c| c.key == key)?;
+                Some((point(config), names))
+            })
+            .collect();
+        let label_style = tick_font()
+            .color(&PICK_COLOR)
+            .pos(Pos::new(HPos::Right, VPos::Top));
+        draw_picks(&mut chart, picks, 10, (-10, 8), &label_style)?;
 
-        chart
-            .configure_series_labels()
-            .position(legend_corner(configs.iter().map(|c| {
-                let (x, y) = point(c);
-                (
-                    axis_fraction(x, (x_lo, x_hi), true),
-                    axis_fraction(y, (y_lo, y_hi), false),
-                )
-            })))
-            .label_font(tick_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()
+        let corner = legend_corner(configs.iter().map(|c| {
+            let (x, y) = point(c);
+            (
+                axis_fraction(x, (x_lo, x_hi), true),
+                axis_fraction(y, (y_lo, y_hi), false),
+            )
+        }));
+        draw_legend(&mut chart, corner)
     }
 }
