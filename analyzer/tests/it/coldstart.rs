@@ -1,7 +1,5 @@
 //! The cold-start result schema: summaries, JSON round trip and the checks on reading.
 
-mod coldstart_support;
-
 use analyzer::Error;
 use analyzer::coldstart::{
     COLDSTART_KIND, ColdStartResult, ColdStartSample, summarize_cold_starts,
@@ -9,7 +7,7 @@ use analyzer::coldstart::{
 use analyzer::report_line::ReportRecord;
 use analyzer::result::SCHEMA_VERSION;
 use analyzer::units::Architecture;
-use coldstart_support::{Rng, key, lognormal_inits, run, samples};
+use crate::harness::{Rng, key, lognormal_inits, run, samples};
 
 #[test]
 fn summaries_cover_init_duration_duration_and_memory_with_intervals() {

@@ -1,6 +1,5 @@
-//! Builders shared by the cold-start and gate tests: synthetic cold-start runs from a seeded
+//! Builders shared by the tests: configurations, and synthetic cold-start runs from a seeded
 //! lognormal generator.
-#![allow(dead_code)]
 
 use analyzer::coldstart::{ColdStartResult, ColdStartSample, summarize_cold_starts};
 use analyzer::environment::{Backend, Isolation};

@@ -1,8 +1,6 @@
 //! The cold-start regression gate: decisions, errors, renderers, and its false-alarm and
 //! detection rates on synthetic lognormal data.
 
-mod coldstart_support;
-
 use analyzer::Error;
 use analyzer::gate::{
     Decision, GateMetric, GateOptions, GateStatistic, Outcome, compare, escape_github_data,
@@ -10,7 +8,7 @@ use analyzer::gate::{
     render_markdown, render_text,
 };
 use analyzer::units::Architecture;
-use coldstart_support::{Rng, key, lognormal_inits, run, run_samples_only};
+use crate::harness::{Rng, key, lognormal_inits, run, run_samples_only};
 
 const MEDIAN_INIT_MS: f64 = 180.0;
 const SIGMA: f64 = 0.15;
