@@ -42,7 +42,7 @@
 //! | 60, point estimate | 1.8% | 35% | 89% | 100% | 100% |
 //!
 //! So: take 60 cold starts per configuration for the default rule to catch a 20% regression
-//! 49 times in 50. `analyzer/tests/gate.rs` re-measures a smaller version of this table.
+//! 49 times in 50. `analyzer/tests/it/gate.rs` re-measures a smaller version of this table.
 //!
 //! This module decides and stays free of output formats: [`render`] turns a [`GateVerdict`]
 //! into text for people ([`render_text`]), a CI job summary ([`render_markdown`]), GitHub

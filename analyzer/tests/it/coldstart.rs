@@ -7,6 +7,7 @@ use analyzer::coldstart::{
 use analyzer::report_line::ReportRecord;
 use analyzer::result::SCHEMA_VERSION;
 use analyzer::units::Architecture;
+
 use crate::harness::{Rng, key, lognormal_inits, run, samples};
 
 #[test]

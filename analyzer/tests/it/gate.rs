@@ -8,6 +8,7 @@ use analyzer::gate::{
     render_markdown, render_text,
 };
 use analyzer::units::Architecture;
+
 use crate::harness::{Rng, key, lognormal_inits, run, run_samples_only};
 
 const MEDIAN_INIT_MS: f64 = 180.0;
