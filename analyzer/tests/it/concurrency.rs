@@ -8,9 +8,10 @@ use analyzer::concurrency::{
     concurrency_figures_with_prices, concurrency_needed, provisioned_charges,
 };
 use analyzer::pricing::PriceTable;
-use analyzer::result::ConfigKey;
 use analyzer::units::{Architecture, MemoryMb};
 use approx::assert_relative_eq;
+
+use crate::harness::key;
 
 fn cents(usd: f64) -> f64 {
     (usd * 100.0).round() / 100.0
@@ -20,12 +21,17 @@ fn us_east_1(arch: Architecture) -> ConcurrencyPrices {
     ConcurrencyPrices::from_table(PriceTable::builtin(), "us-east-1", arch).unwrap()
 }
 
+/// Only an average and a peak rate, in requests per second.
+fn rates(average_rps: f64, peak_rps: f64) -> Traffic {
+    Traffic::Rates {
+        average_rps,
+        peak_rps,
+    }
+}
+
 fn input(traffic: Traffic, mean_ms: f64) -> ConcurrencyInput {
     ConcurrencyInput {
-        key: ConfigKey {
-            memory_mb: MemoryMb::try_from(1024).unwrap(),
-            architecture: Architecture::X86_64,
-        },
+        key: key(1024, Architecture::X86_64),
         region: "us-east-1".to_owned(),
         traffic,
         duration: DurationProfile {
@@ -110,13 +116,7 @@ fn break_even_utilization_is_sixty_percent_on_x86_64() {
 
 #[test]
 fn needed_concurrency_covers_average_and_peak_on_mean_p95_and_p99() {
-    let i = input(
-        Traffic::Rates {
-            average_rps: 100.0,
-            peak_rps: 400.0,
-        },
-        500.0,
-    );
+    let i = input(rates(100.0, 400.0), 500.0);
     let f = concurrency_figures(&i, PriceTable::builtin()).unwrap();
     let values: Vec<f64> = f.needed.iter().map(|x| x.value).collect();
     assert_eq!(values, [50.0, 100.0, 150.0, 200.0, 400.0, 600.0]);
@@ -126,13 +126,7 @@ fn needed_concurrency_covers_average_and_peak_on_mean_p95_and_p99() {
 
 #[test]
 fn reserved_concurrency_protects_a_downstream_rate_limit_and_states_the_throttling() {
-    let mut i = input(
-        Traffic::Rates {
-            average_rps: 100.0,
-            peak_rps: 400.0,
-        },
-        250.0,
-    );
+    let mut i = input(rates(100.0, 400.0), 250.0);
     i.downstream_limit = Some(DownstreamLimit::MaxRps { rps: 200.0 });
     let r = concurrency_figures(&i, PriceTable::builtin())
         .unwrap()
@@ -152,13 +146,7 @@ fn reserved_concurrency_protects_a_downstream_rate_limit_and_states_the_throttli
 
 #[test]
 fn reserved_concurrency_for_a_connection_limit_divides_by_connections_per_environment() {
-    let mut i = input(
-        Traffic::Rates {
-            average_rps: 10.0,
-            peak_rps: 20.0,
-        },
-        100.0,
-    );
+    let mut i = input(rates(10.0, 20.0), 100.0);
     i.downstream_limit = Some(DownstreamLimit::MaxConnections {
         connections: 101,
         per_environment: 2,
@@ -205,18 +193,9 @@ fn provisioned_cost_difference_changes_sign_at_the_break_even_utilization() {
     let prices = us_east_1(Architecture::X86_64);
     let be = break_even_utilization(&prices).value;
     // Constant load of 50 environments (100 req/s x 0.5 s), fully covered: utilization 1.
-    let full = concurrency_figures_with_prices(
-        &input(
-            Traffic::Rates {
-                average_rps: 100.0,
-                peak_rps: 100.0,
-            },
-            500.0,
-        ),
-        &prices,
-    )
-    .unwrap()
-    .provisioned;
+    let full = concurrency_figures_with_prices(&input(rates(100.0, 100.0), 500.0), &prices)
+        .unwrap()
+        .provisioned;
     assert_eq!(full.provisioned_concurrency.value, 50.0);
     assert_relative_eq!(full.utilization.value, 1.0);
     assert!(full.extra_monthly_usd.value < 0.0);
@@ -254,13 +233,7 @@ fn provisioned_cost_difference_changes_sign_at_the_break_even_utilization() {
 
 #[test]
 fn removing_cold_starts_counts_the_init_duration_saved() {
-    let mut i = input(
-        Traffic::Rates {
-            average_rps: 10.0,
-            peak_rps: 10.0,
-        },
-        100.0,
-    );
+    let mut i = input(rates(10.0, 10.0), 100.0);
     i.cold_start_rate = 0.02;
     i.init_duration_ms = 800.0;
     i.cold_start_share_to_remove = 1.0;
@@ -277,13 +250,7 @@ fn removing_cold_starts_counts_the_init_duration_saved() {
 
 #[test]
 fn every_figure_names_its_formula() {
-    let mut i = input(
-        Traffic::Rates {
-            average_rps: 5.0,
-            peak_rps: 50.0,
-        },
-        120.0,
-    );
+    let mut i = input(rates(5.0, 50.0), 120.0);
     i.downstream_limit = Some(DownstreamLimit::MaxRps { rps: 30.0 });
     let f = concurrency_figures(&i, PriceTable::builtin()).unwrap();
     let json = serde_json::to_value(&f).unwrap();
@@ -308,22 +275,10 @@ fn every_figure_names_its_formula() {
 
 #[test]
 fn invalid_inputs_are_rejected_with_the_field_named() {
-    let bad_peak = input(
-        Traffic::Rates {
-            average_rps: 10.0,
-            peak_rps: 5.0,
-        },
-        100.0,
-    );
+    let bad_peak = input(rates(10.0, 5.0), 100.0);
     let err = concurrency_figures(&bad_peak, PriceTable::builtin()).unwrap_err();
     assert!(err.to_string().contains("peak_rps"), "{err}");
-    let mut bad_share = input(
-        Traffic::Rates {
-            average_rps: 10.0,
-            peak_rps: 10.0,
-        },
-        100.0,
-    );
+    let mut bad_share = input(rates(10.0, 10.0), 100.0);
     bad_share.cold_start_share_to_remove = 1.5;
     assert!(matches!(
         concurrency_figures(&bad_share, PriceTable::builtin()),

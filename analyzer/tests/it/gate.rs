@@ -3,10 +3,11 @@
 
 use analyzer::Error;
 use analyzer::gate::{
-    Decision, GateMetric, GateOptions, GateStatistic, Outcome, compare, escape_github_data,
-    escape_github_property, escape_xml, minimum_samples, render_github, render_json, render_junit,
-    render_markdown, render_text,
+    Decision, GateMetric, GateOptions, GateStatistic, GateVerdict, Outcome, compare,
+    escape_github_data, escape_github_property, escape_xml, minimum_samples, render_github,
+    render_json, render_junit, render_markdown, render_text,
 };
+use analyzer::result::ConfigKey;
 use analyzer::units::Architecture;
 
 use crate::harness::{Rng, key, lognormal_inits, run, run_samples_only};
@@ -24,16 +25,16 @@ fn pair(shift: impl Fn(f64) -> f64, seed: u64, n: usize) -> (Vec<f64>, Vec<f64>)
     (base, cur)
 }
 
+/// The gate's verdict on one configuration `k` measured with `base` then `cur` Init Durations.
+fn verdict_of(k: ConfigKey, base: Vec<f64>, cur: Vec<f64>, options: &GateOptions) -> GateVerdict {
+    compare(&run(&[(k, base)]), &run(&[(k, cur)]), options).unwrap()
+}
+
 #[test]
 fn flags_a_clear_regression_with_its_size_and_interval() {
     let (base, cur) = pair(|x| x * 1.3, 11, 40);
     let k = key(1024, Architecture::X86_64);
-    let verdict = compare(
-        &run(&[(k, base)]),
-        &run(&[(k, cur)]),
-        &GateOptions::default(),
-    )
-    .unwrap();
+    let verdict = verdict_of(k, base, cur, &GateOptions::default());
     assert_eq!(verdict.outcome, Outcome::Regression);
     assert!(verdict.has_regression());
     let c = &verdict.configurations[0];
@@ -59,12 +60,7 @@ fn flags_a_clear_regression_with_its_size_and_interval() {
 fn reports_an_improvement_without_failing() {
     let (base, cur) = pair(|x| x * 0.7, 12, 40);
     let k = key(512, Architecture::Arm64);
-    let verdict = compare(
-        &run(&[(k, base)]),
-        &run(&[(k, cur)]),
-        &GateOptions::default(),
-    )
-    .unwrap();
+    let verdict = verdict_of(k, base, cur, &GateOptions::default());
     assert_eq!(verdict.outcome, Outcome::Improvement);
     assert!(!verdict.has_regression());
     assert!(verdict.configurations[0].difference_ci.upper < -verdict.configurations[0].threshold);
@@ -74,12 +70,7 @@ fn reports_an_improvement_without_failing() {
 fn identical_runs_are_unchanged() {
     let (base, _) = pair(|x| x, 13, 30);
     let k = key(1024, Architecture::X86_64);
-    let verdict = compare(
-        &run(&[(k, base.clone())]),
-        &run(&[(k, base)]),
-        &GateOptions::default(),
-    )
-    .unwrap();
+    let verdict = verdict_of(k, base.clone(), base, &GateOptions::default());
     assert_eq!(verdict.outcome, Outcome::Unchanged);
     assert!(verdict.configurations[0].p_value > 0.9);
 }
@@ -90,12 +81,7 @@ fn significant_change_below_the_floor_is_not_a_regression() {
     let base: Vec<f64> = (0..30).map(|i| 90.0 + f64::from(i % 5) * 0.1).collect();
     let cur: Vec<f64> = base.iter().map(|x| x + 3.0).collect();
     let k = key(256, Architecture::X86_64);
-    let verdict = compare(
-        &run(&[(k, base)]),
-        &run(&[(k, cur)]),
-        &GateOptions::default(),
-    )
-    .unwrap();
+    let verdict = verdict_of(k, base, cur, &GateOptions::default());
     let c = &verdict.configurations[0];
     assert!(c.p_value < 0.001, "{}", c.p_value);
     assert_eq!(c.threshold, 5.0);
@@ -111,7 +97,7 @@ fn threshold_is_the_larger_of_relative_and_floor() {
         relative_threshold: 0.10,
         ..GateOptions::default()
     };
-    let verdict = compare(&run(&[(k, base.clone())]), &run(&[(k, base)]), &options).unwrap();
+    let verdict = verdict_of(k, base.clone(), base, &options);
     assert!((verdict.configurations[0].threshold - 101.45).abs() < 1e-9);
 }
 
@@ -125,7 +111,7 @@ fn compares_the_chosen_metric_and_statistic() {
         statistic: GateStatistic::P90,
         ..GateOptions::default()
     };
-    let verdict = compare(&run(&[(k, base)]), &run(&[(k, cur)]), &options).unwrap();
+    let verdict = verdict_of(k, base, cur, &options);
     let c = &verdict.configurations[0];
     assert_eq!(c.outcome, Outcome::Unchanged);
     assert_eq!(c.unit, "MB");
@@ -270,12 +256,12 @@ fn warns_when_a_percentile_has_too_few_samples() {
         statistic: GateStatistic::P99,
         ..GateOptions::default()
     };
-    let verdict = compare(&run(&[(k, base)]), &run(&[(k, cur)]), &options).unwrap();
+    let verdict = verdict_of(k, base, cur, &options);
     assert_eq!(verdict.warnings.len(), 1);
     assert!(verdict.warnings[0].message.contains("at least 100"));
 }
 
-fn mixed_verdict() -> analyzer::gate::GateVerdict {
+fn mixed_verdict() -> GateVerdict {
     let (base_a, cur_a) = pair(|x| x * 1.4, 21, 30);
     let (base_b, cur_b) = pair(|x| x, 22, 30);
     let (a, b) = (

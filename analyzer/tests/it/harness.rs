@@ -1,25 +1,23 @@
-//! Builders shared by the tests: configurations, and synthetic cold-start runs from a seeded
-//! lognormal generator.
+//! Builders shared by the tests: memory sizes, configurations, REPORT records, and synthetic
+//! cold-start runs from a seeded lognormal generator.
 
 use analyzer::coldstart::{ColdStartResult, ColdStartSample, summarize_cold_starts};
 use analyzer::environment::{Backend, Isolation};
+use analyzer::report_line::ReportRecord;
 use analyzer::result::{ConfigKey, FunctionInfo, RunEnvironment};
+use analyzer::stats::SplitMix64;
 use analyzer::units::{Architecture, MemoryMb};
 
-/// SplitMix64, for reproducible synthetic data.
-pub struct Rng(u64);
+/// The analyzer's own SplitMix64, with the distributions synthetic data needs.
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(SplitMix64::new(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in (0, 1).
@@ -39,10 +37,38 @@ impl Rng {
     }
 }
 
+/// A memory size Lambda allows.
+pub fn mb(value: u32) -> MemoryMb {
+    MemoryMb::try_from(value).unwrap()
+}
+
 pub fn key(memory: u32, arch: Architecture) -> ConfigKey {
     ConfigKey {
-        memory_mb: MemoryMb::try_from(memory).unwrap(),
+        memory_mb: mb(memory),
         architecture: arch,
+    }
+}
+
+/// A REPORT record with its required fields and no optional one.
+pub fn report(
+    request_id: &str,
+    duration_ms: f64,
+    billed_duration_ms: u64,
+    memory_size_mb: u32,
+    max_memory_used_mb: u32,
+) -> ReportRecord {
+    ReportRecord {
+        request_id: request_id.to_owned(),
+        duration_ms,
+        billed_duration_ms,
+        memory_size_mb,
+        max_memory_used_mb,
+        init_duration_ms: None,
+        restore_duration_ms: None,
+        billed_restore_duration_ms: None,
+        status: None,
+        error_type: None,
+        xray: None,
     }
 }
 
@@ -82,7 +108,7 @@ pub fn run(configs: &[(ConfigKey, Vec<f64>)]) -> ColdStartResult {
         FunctionInfo {
             name: "checkout".to_owned(),
             arn: None,
-            original_memory_mb: Some(MemoryMb::try_from(1024).unwrap()),
+            original_memory_mb: Some(mb(1024)),
             original_architecture: Some(Architecture::X86_64),
         },
         environment(),

@@ -14,19 +14,14 @@ use analyzer::analysis::{
     power_tuning_stat,
 };
 use analyzer::pricing::PriceTable;
-use analyzer::result::{ConfigKey, ConfigurationResult, Sample, Strategy, TuningInput};
+use analyzer::result::{ConfigurationResult, Sample, Strategy, TuningInput};
 use analyzer::stats::trimmed_mean;
 use analyzer::strategy::{Candidate, pick};
-use analyzer::units::{Architecture, MemoryMb};
+use analyzer::units::Architecture;
 use approx::assert_relative_eq;
 use serde_json::json;
 
-fn key(memory_mb: u32, architecture: Architecture) -> ConfigKey {
-    ConfigKey {
-        memory_mb: MemoryMb::try_from(memory_mb).unwrap(),
-        architecture,
-    }
-}
+use crate::harness::key;
 
 fn input(extra: serde_json::Value) -> TuningInput {
     let mut doc = json!({
@@ -152,6 +147,12 @@ fn compute_total_cost_matches_power_tuning() {
 
 #[test]
 fn compute_average_duration_matches_power_tuning() {
+    assert_compute_average_duration_cases();
+}
+
+/// The input/expected pairs of aws-lambda-power-tuning's unit test of
+/// `computeAverageDuration` (test/unit/test-utils.js), against [`trimmed_mean`].
+pub(crate) fn assert_compute_average_duration_cases() {
     let durations = [1.0, 2.0, 3.0, 4.0, 2000.0];
     assert_eq!(trimmed_mean(&durations, 0.2), 3.0);
     assert_eq!(trimmed_mean(&durations, 0.4), 3.0);

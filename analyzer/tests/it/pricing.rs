@@ -3,8 +3,10 @@
 use analyzer::Error;
 use analyzer::pricing::{PriceTable, duration_cost_usd};
 use analyzer::report_line::ReportRecord;
-use analyzer::units::{Architecture, MemoryMb};
+use analyzer::units::Architecture;
 use approx::assert_relative_eq;
+
+use crate::harness::{mb, report};
 
 const REQUIRED_REGIONS: [&str; 7] = [
     "us-east-1",
@@ -16,23 +18,10 @@ const REQUIRED_REGIONS: [&str; 7] = [
     "ap-northeast-1",
 ];
 
-fn mb(value: u32) -> MemoryMb {
-    MemoryMb::try_from(value).unwrap()
-}
-
 fn record(duration_ms: f64, billed_ms: u64, memory_mb: u32, init_ms: Option<f64>) -> ReportRecord {
     ReportRecord {
-        request_id: "r".to_owned(),
-        duration_ms,
-        billed_duration_ms: billed_ms,
-        memory_size_mb: memory_mb,
-        max_memory_used_mb: 1,
         init_duration_ms: init_ms,
-        restore_duration_ms: None,
-        billed_restore_duration_ms: None,
-        status: None,
-        error_type: None,
-        xray: None,
+        ..report("r", duration_ms, billed_ms, memory_mb, 1)
     }
 }
 

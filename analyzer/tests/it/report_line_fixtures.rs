@@ -11,6 +11,8 @@ use analyzer::report_line::{
 };
 use base64::Engine as _;
 
+use crate::harness::report as rec;
+
 macro_rules! fixture {
     ($name:literal) => {
         include_str!(concat!(
@@ -21,19 +23,11 @@ macro_rules! fixture {
     };
 }
 
-fn rec(id: &str, duration_ms: f64, billed_ms: u64, memory_mb: u32, max_mb: u32) -> ReportRecord {
-    ReportRecord {
-        request_id: id.to_owned(),
-        duration_ms,
-        billed_duration_ms: billed_ms,
-        memory_size_mb: memory_mb,
-        max_memory_used_mb: max_mb,
-        init_duration_ms: None,
-        restore_duration_ms: None,
-        billed_restore_duration_ms: None,
-        status: None,
-        error_type: None,
-        xray: None,
+/// The START line's event of `id` on `$LATEST`.
+fn start_latest(id: &str) -> LogEvent<'_> {
+    LogEvent::Start {
+        request_id: id.into(),
+        version: Some("$LATEST".into()),
     }
 }
 
@@ -415,13 +409,7 @@ fn events_of_the_decoded_log_result_cover_every_platform_event() {
             error_type: None,
         })
     );
-    assert_eq!(
-        events[2],
-        LogEvent::Start {
-            request_id: id.into(),
-            version: Some("$LATEST".into())
-        }
-    );
+    assert_eq!(events[2], start_latest(id));
     assert_eq!(
         events[3],
         LogEvent::RuntimeDone(RuntimeDone {
@@ -454,13 +442,7 @@ fn reads_text_init_report_lines_of_a_failed_and_a_suppressed_init() {
     assert_eq!(events.len(), 5, "{events:#?}");
     assert_eq!(events[0], failed(InitPhase::Init, 0.79));
     assert_eq!(events[1], failed(InitPhase::Invoke, 0.61));
-    assert_eq!(
-        events[2],
-        LogEvent::Start {
-            request_id: id.into(),
-            version: Some("$LATEST".into())
-        }
-    );
+    assert_eq!(events[2], start_latest(id));
     assert_eq!(
         events[3],
         LogEvent::End {

@@ -36,6 +36,40 @@ fn xray() -> impl Strategy<Value = XRayTrace> {
         })
 }
 
+/// The required fields of a generated record, in `ReportRecord`'s order.
+type Required = (String, f64, u64, u32, u32);
+/// Its optional fields: Init, Restore and Billed Restore Duration, Status, Error Type, X-Ray.
+type Optional = (
+    Option<f64>,
+    Option<f64>,
+    Option<u64>,
+    Option<ReportStatus>,
+    Option<String>,
+    Option<XRayTrace>,
+);
+
+/// A record from its generated fields.
+fn record_of(
+    (
+        (request_id, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb),
+        (init, restore, billed_restore, status, error_type, xray),
+    ): (Required, Optional),
+) -> ReportRecord {
+    ReportRecord {
+        request_id,
+        duration_ms,
+        billed_duration_ms,
+        memory_size_mb,
+        max_memory_used_mb,
+        init_duration_ms: init,
+        restore_duration_ms: restore,
+        billed_restore_duration_ms: billed_restore,
+        status,
+        error_type,
+        xray,
+    }
+}
+
 /// Records as a text line can carry them: one-word ids and error types, two-decimal durations.
 fn text_record() -> impl Strategy<Value = ReportRecord> {
     (
@@ -55,24 +89,7 @@ fn text_record() -> impl Strategy<Value = ReportRecord> {
             proptest::option::of(xray()),
         ),
     )
-        .prop_map(
-            |(
-                (request_id, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb),
-                (init, restore, billed_restore, status, error_type, xray),
-            )| ReportRecord {
-                request_id,
-                duration_ms,
-                billed_duration_ms,
-                memory_size_mb,
-                max_memory_used_mb,
-                init_duration_ms: init,
-                restore_duration_ms: restore,
-                billed_restore_duration_ms: billed_restore,
-                status,
-                error_type,
-                xray,
-            },
-        )
+        .prop_map(record_of)
 }
 
 /// Records as a JSON event can carry them: any text, durations with up to three decimals (as
@@ -91,24 +108,7 @@ fn json_record() -> impl Strategy<Value = ReportRecord> {
             proptest::option::of(xray()),
         ),
     )
-        .prop_map(
-            |(
-                (request_id, duration_ms, billed_duration_ms, memory_size_mb, max_memory_used_mb),
-                (init, restore, billed_restore, status, error_type, xray),
-            )| ReportRecord {
-                request_id,
-                duration_ms,
-                billed_duration_ms,
-                memory_size_mb,
-                max_memory_used_mb,
-                init_duration_ms: init,
-                restore_duration_ms: restore,
-                billed_restore_duration_ms: billed_restore,
-                status,
-                error_type,
-                xray,
-            },
-        )
+        .prop_map(record_of)
 }
 
 /// Text made of the parser's own vocabulary, to reach deep into its branches.

@@ -16,7 +16,7 @@ use analyzer::concurrency::{
     ConcurrencyInput, DownstreamLimit, DurationProfile, HOURS_PER_MONTH, Traffic,
     concurrency_figures,
 };
-use analyzer::environment::{Backend, Isolation};
+use analyzer::environment::Isolation;
 use analyzer::gate::{GateOptions, GateStatistic, compare, render_json};
 use analyzer::log_analysis::{LogAnalysisOptions, TimedRecord, analyze};
 use analyzer::pricing::PriceTable;
@@ -27,6 +27,8 @@ use analyzer::result::{
 };
 use analyzer::units::{Architecture, MemoryMb};
 use serde_json::json;
+
+use crate::harness::{self, key};
 
 /// Keys whose string values are vocabulary: their spelling is part of the schema.
 const VOCABULARY: [&str; 15] = [
@@ -170,22 +172,12 @@ fn shape_of<T: serde::Serialize>(document: &T) -> Json {
     shape(&serde_json::to_string(document).unwrap())
 }
 
-fn key(memory_mb: u32, architecture: Architecture) -> ConfigKey {
-    ConfigKey {
-        memory_mb: MemoryMb::try_from(memory_mb).unwrap(),
-        architecture,
-    }
-}
-
+/// The harness's emulator run, on cgroup v2 and with a start time.
 fn environment() -> RunEnvironment {
     RunEnvironment {
-        backend: Backend::Emulator,
-        region: "us-east-1".to_owned(),
-        powertune_version: "0.1.0".to_owned(),
-        host_architecture: Some(Architecture::X86_64),
-        host_cpus: Some(2),
         isolation: Some(Isolation::CgroupV2),
         started_at: Some("2026-01-01T00:00:00Z".to_owned()),
+        ..harness::environment()
     }
 }
 
@@ -361,19 +353,28 @@ fn coldstart_result(shift_ms: f64) -> ColdStartResult {
 }
 
 fn record(id: usize, memory_size_mb: u32, init_duration_ms: Option<f64>) -> ReportRecord {
+    let (duration_ms, billed_ms) = (10.0 + id as f64, 11 + id as u64);
     ReportRecord {
-        request_id: format!("r{id}"),
-        duration_ms: 10.0 + id as f64,
-        billed_duration_ms: 11 + id as u64,
-        memory_size_mb,
-        max_memory_used_mb: 64,
         init_duration_ms,
-        restore_duration_ms: None,
-        billed_restore_duration_ms: None,
-        status: None,
-        error_type: None,
-        xray: None,
+        ..harness::report(
+            &format!("r{id}"),
+            duration_ms,
+            billed_ms,
+            memory_size_mb,
+            64,
+        )
     }
+}
+
+/// The same records without their timestamps.
+fn untimed(records: Vec<TimedRecord>) -> Vec<TimedRecord> {
+    records
+        .into_iter()
+        .map(|r| TimedRecord {
+            timestamp_ms: None,
+            ..r
+        })
+        .collect()
 }
 
 #[test]
@@ -427,14 +428,7 @@ fn log_analysis_shape() {
     insta::assert_json_snapshot!("log_analysis", shape_of(&analysis));
 
     // Without any timestamp: the third warning, and no traffic or concurrency.
-    let untimed: Vec<TimedRecord> = records
-        .into_iter()
-        .map(|r| TimedRecord {
-            timestamp_ms: None,
-            ..r
-        })
-        .collect();
-    let analysis = analyze(&untimed, &options).unwrap();
+    let analysis = analyze(&untimed(records), &options).unwrap();
     let codes: BTreeMap<String, String> = analysis
         .warnings
         .iter()
@@ -475,14 +469,7 @@ fn warnings_the_analyzer_writes() {
         .collect();
     let options = LogAnalysisOptions::default();
     warnings.extend(analyze(&records, &options).unwrap().warnings);
-    let untimed: Vec<TimedRecord> = records
-        .into_iter()
-        .map(|r| TimedRecord {
-            timestamp_ms: None,
-            ..r
-        })
-        .collect();
-    warnings.extend(analyze(&untimed, &options).unwrap().warnings);
+    warnings.extend(analyze(&untimed(records), &options).unwrap().warnings);
     insta::assert_json_snapshot!("analyzer_warnings", shape_messages(&warnings));
 }
 

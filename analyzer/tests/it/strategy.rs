@@ -6,17 +6,12 @@ use analyzer::pricing::PriceTable;
 use analyzer::result::{ConfigKey, ConfigurationResult, Sample, Strategy, TuningInput};
 use analyzer::stats::{ConfidenceInterval, SplitMix64};
 use analyzer::strategy::{self, Candidate, indistinguishable_from, pareto_frontier};
-use analyzer::units::{Architecture, MemoryMb};
+use analyzer::units::Architecture;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 use serde_json::json;
 
-fn key(memory_mb: u32, architecture: Architecture) -> ConfigKey {
-    ConfigKey {
-        memory_mb: MemoryMb::try_from(memory_mb).unwrap(),
-        architecture,
-    }
-}
+use crate::harness::key;
 
 fn ci(lower: f64, upper: f64) -> Option<ConfidenceInterval> {
     Some(ConfidenceInterval {
