@@ -2,13 +2,13 @@
 //! a file and must make no request besides the file itself, log no error, fire no dialog for a
 //! hostile function name, and sort the table when a header is clicked.
 
-mod fixtures;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use analyzer::units::Architecture;
 use serde_json::Value;
+
+use crate::fixtures;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -1,11 +1,11 @@
 //! Rendering results into HTML and PNG: the page's structure and each chart's SVG as insta
 //! snapshots, the PNGs decoded and checked for size and content.
 
-mod fixtures;
-
 use analyzer::units::Architecture;
 use reports::charts::concurrency::ConcurrencyCurve;
 use reports::{Extras, Report};
+
+use crate::fixtures;
 
 /// The page with each inline chart replaced by a marker: the charts have their own snapshots.
 fn without_svgs(html: &str) -> String {
