@@ -14,6 +14,14 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The npm packages with playwright-core: `POWERTUNE_TEST_NODE_MODULES` when set, as for the
+/// other crates' tests, else `node_modules` at the workspace root.
+fn node_modules() -> PathBuf {
+    std::env::var_os("POWERTUNE_TEST_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("node_modules"))
+}
+
 fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
@@ -40,7 +48,7 @@ fn report_in_headless_chromium_loads_nothing_escapes_the_name_and_sorts_the_tabl
         chromium.exists(),
         "chromium is missing: install the packages in tests/debian-packages.txt (scripts/test.sh does)"
     );
-    let node_modules = workspace_root().join("node_modules");
+    let node_modules = node_modules();
     assert!(
         node_modules.join("playwright-core").exists(),
         "playwright-core is missing: run `npm ci` at the workspace root (scripts/test.sh does)"
