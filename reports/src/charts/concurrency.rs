@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Chart, DrawResult, PICK_COLOR, SECOND_COLOR, arch_color, caption_font, draw_legend, fmt_num,
-    label_font, padded_range, tick_font,
+    Chart, DrawResult, PICK_COLOR, SECOND_COLOR, arch_color, caption_font, draw_legend, draw_mesh,
+    fmt_num, padded_range,
 };
 use analyzer::units::Architecture;
 
@@ -130,16 +130,15 @@ impl Chart for ConcurrencyChart {
             .x_label_area_size(42)
             .y_label_area_size(86)
             .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
-        chart
-            .configure_mesh()
-            .x_desc("utilization of the provisioned environments (%)")
-            .y_desc("monthly cost (USD)")
-            .axis_desc_style(label_font())
-            .label_style(tick_font())
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| fmt_num(*y))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
+        draw_mesh(
+            &mut chart,
+            (
+                "utilization of the provisioned environments (%)",
+                "monthly cost (USD)",
+            ),
+            &|x| format!("{x:.0}"),
+            &|y| fmt_num(*y),
+        )?;
 
         let on_demand = arch_color(Architecture::X86_64);
         chart

@@ -9,7 +9,7 @@ use analyzer::result::TuningResult;
 
 use super::{
     Chart, DrawResult, INVOCATIONS_PER_UNIT, PICK_COLOR, arch_color, axis_fraction,
-    by_architecture, caption_font, cost_usd_at, draw_legend, draw_picks, fmt_num, label_font,
+    by_architecture, caption_font, cost_usd_at, draw_legend, draw_mesh, draw_picks, fmt_num,
     legend_corner, log_range, memory_ticks, overall_picks, padded_range, tick_font,
 };
 
@@ -113,16 +113,12 @@ impl CostDurationChart<'_> {
                 )),
                 y_lo..y_hi,
             )?;
-        chart
-            .configure_mesh()
-            .x_desc("memory (MB)")
-            .y_desc(metric.axis_desc())
-            .axis_desc_style(label_font())
-            .label_style(tick_font())
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| fmt_num(*y))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
+        draw_mesh(
+            &mut chart,
+            ("memory (MB)", metric.axis_desc()),
+            &|x| format!("{x:.0}"),
+            &|y| fmt_num(*y),
+        )?;
 
         for (arch, configs) in &groups {
             let color = arch_color(*arch);

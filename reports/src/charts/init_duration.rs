@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use analyzer::result::TuningResult;
 
 use super::{
-    Chart, DrawResult, arch_color, by_architecture, caption_font, draw_legend, fmt_num, label_font,
-    padded_range, tick_font,
+    Chart, DrawResult, arch_color, by_architecture, caption_font, draw_legend, draw_mesh, fmt_num,
+    padded_range,
 };
 
 /// Colours for groups that are not architectures, in order.
@@ -102,16 +102,12 @@ impl Chart for InitDurationChart {
             .x_label_area_size(42)
             .y_label_area_size(78)
             .build_cartesian_2d(x_lo..x_hi, 0.0..100.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("Init Duration (ms)")
-            .y_desc("cold starts at or below (%)")
-            .axis_desc_style(label_font())
-            .label_style(tick_font())
-            .x_label_formatter(&|x| fmt_num(*x))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
+        draw_mesh(
+            &mut chart,
+            ("Init Duration (ms)", "cold starts at or below (%)"),
+            &|x| fmt_num(*x),
+            &|y| format!("{y:.0}"),
+        )?;
 
         for series in &self.series {
             let (r, g, b) = series.rgb;

@@ -4,6 +4,7 @@
 use image::ImageEncoder;
 use image::codecs::png::PngEncoder;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 
 use analyzer::units::Architecture;
@@ -251,6 +252,30 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     #[allow(clippy::cast_precision_loss)]
     let frac = rank - below as f64;
     Some(sorted[below] + (sorted[above] - sorted[below]) * frac)
+}
+
+/// Draws the axes, their descriptions and a light grid in the report's style.
+pub(crate) fn draw_mesh<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    (x_desc, y_desc): (&str, &str),
+    x_label: &dyn Fn(&X::ValueType) -> String,
+    y_label: &dyn Fn(&Y::ValueType) -> String,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(label_font())
+        .label_style(tick_font())
+        .x_label_formatter(x_label)
+        .y_label_formatter(y_label)
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
 }
 
 /// Draws the series labels in the report's style: at `position`, on a translucent white box.

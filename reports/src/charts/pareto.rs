@@ -11,7 +11,7 @@ use analyzer::units::Architecture;
 
 use super::{
     Chart, DrawResult, INVOCATIONS_PER_UNIT, PICK_COLOR, arch_color, axis_fraction,
-    by_architecture, caption_font, draw_legend, draw_picks, fmt_num, label_font, legend_corner,
+    by_architecture, caption_font, draw_legend, draw_mesh, draw_picks, fmt_num, legend_corner,
     log_range, log_ticks, overall_picks, padded_range, tick_font,
 };
 
@@ -62,16 +62,15 @@ impl Chart for ParetoChart<'_> {
                     .with_key_points(log_ticks((x_lo, x_hi))),
                 y_lo..y_hi,
             )?;
-        chart
-            .configure_mesh()
-            .x_desc("trimmed mean duration (ms, log scale)")
-            .y_desc("cost per 1M invocations (USD)")
-            .axis_desc_style(label_font())
-            .label_style(tick_font())
-            .x_label_formatter(&|x| fmt_num(*x))
-            .y_label_formatter(&|y| fmt_num(*y))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
+        draw_mesh(
+            &mut chart,
+            (
+                "trimmed mean duration (ms, log scale)",
+                "cost per 1M invocations (USD)",
+            ),
+            &|x| fmt_num(*x),
+            &|y| fmt_num(*y),
+        )?;
 
         let mut frontier: Vec<(f64, f64)> = self
             .result
