@@ -7,10 +7,11 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
 use analyzer::result::{ConfigurationResult, TuningResult};
+use analyzer::stats::quantile_sorted;
 
 use super::{
     Chart, DrawResult, arch_color, by_architecture, caption_font, fmt_num, label_font, log_range,
-    log_ticks, quantile, tick_font,
+    log_ticks, tick_font,
 };
 
 /// Box plots of `duration_ms` per configuration: the box spans the quartiles, the bar inside
@@ -48,13 +49,13 @@ impl BoxFigures {
             .filter(|d| d.is_finite())
             .collect();
         sorted.sort_by(f64::total_cmp);
-        let p10 = quantile(&sorted, 0.10)?;
-        let p90 = quantile(&sorted, 0.90)?;
+        let p10 = quantile_sorted(&sorted, 0.10)?;
+        let p90 = quantile_sorted(&sorted, 0.90)?;
         Some(Self {
             p10,
-            q1: quantile(&sorted, 0.25)?,
-            median: quantile(&sorted, 0.50)?,
-            q3: quantile(&sorted, 0.75)?,
+            q1: quantile_sorted(&sorted, 0.25)?,
+            median: quantile_sorted(&sorted, 0.50)?,
+            q3: quantile_sorted(&sorted, 0.75)?,
             p90,
             beyond: sorted
                 .iter()

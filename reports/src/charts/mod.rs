@@ -240,20 +240,6 @@ pub(crate) fn memory_ticks(memory_mb: impl IntoIterator<Item = f64>) -> Vec<f64>
     ticks
 }
 
-/// The `q`-quantile (`0..=1`) of sorted `values` by linear interpolation between closest
-/// ranks (Hyndman and Fan type 7, the default of R and NumPy); `None` when empty.
-pub(crate) fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
-    #[allow(clippy::cast_precision_loss)]
-    let rank = q.clamp(0.0, 1.0) * last as f64;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let below = rank.floor() as usize;
-    let above = (below + 1).min(last);
-    #[allow(clippy::cast_precision_loss)]
-    let frac = rank - below as f64;
-    Some(sorted[below] + (sorted[above] - sorted[below]) * frac)
-}
-
 /// Draws the axes, their descriptions and a light grid in the report's style.
 pub(crate) fn draw_mesh<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
