@@ -8,6 +8,11 @@
 //! cold-start run regressed against a baseline ([`gate`]) and sizes reserved and provisioned
 //! concurrency ([`concurrency`]).
 //!
+//! The vocabulary those documents share is typed once, in leaf modules: memory sizes,
+//! architectures and configurations ([`units`]), warning codes with one constructor per
+//! warning ([`warning`]), and the back end and isolation a run was measured on
+//! ([`environment`]).
+//!
 //! It must not do I/O, use async, read the environment or the clock: everything it needs is
 //! passed in, and anything random takes a seed.
 //!
