@@ -361,9 +361,10 @@ impl ColdStartArgs {
         let (config, region) = self.aws.sdk_config().await?;
         let lambda = aws_sdk_lambda::Client::new(&config);
         let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-        let original = tuner::coldstart::read_settings(&lambda, &function)
+        let original = tuner::steps::original::read(&lambda, &function)
             .await
-            .with_context(|| format!("reading the configuration of {function}"))?;
+            .with_context(|| format!("reading the configuration of {function}"))?
+            .configuration;
         if let Some(other) = plan
             .architectures
             .iter()
@@ -467,11 +468,12 @@ async fn measure(
             ),
         });
     }
+    let original = &run.original.configuration;
     let function = FunctionInfo {
-        name: run.original.function_name.clone(),
-        arn: run.original.function_arn.clone(),
-        original_memory_mb: Some(run.original.memory_mb),
-        original_architecture: Some(run.original.architecture),
+        name: original.function_name.clone(),
+        arn: original.function_arn.clone(),
+        original_memory_mb: Some(original.memory_mb),
+        original_architecture: Some(original.architecture),
     };
     Ok(ColdStartResult::new(
         function,
