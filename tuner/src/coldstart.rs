@@ -154,7 +154,7 @@ async fn measure_all(
             let nonce = format!("{}-{}-{index}", options.run_id, memory.get());
             force_new_environment(client, target, memory, &run.original, &nonce).await?;
             let (record, from_logs, allowed_error) =
-                invoke_cold(client, logs, target, &log_group, options).await?;
+                invoke_cold(client, logs, target, memory, &log_group, options).await?;
             if from_logs {
                 run.reports_from_logs += 1;
             }
@@ -223,17 +223,16 @@ async fn invoke_cold(
     client: &Client,
     logs: Option<&aws_sdk_cloudwatchlogs::Client>,
     target: &str,
+    memory: MemoryMb,
     log_group: &str,
     options: &ColdStartOptions,
 ) -> Result<(ReportRecord, bool, Option<String>)> {
-    let out = client
+    let request = client
         .invoke()
         .function_name(target)
         .log_type(LogType::Tail)
-        .set_payload(options.payload.clone().map(Blob::new))
-        .send()
-        .await
-        .map_err(|e| Error::lambda("Invoke", target, e))?;
+        .set_payload(options.payload.clone().map(Blob::new));
+    let out = crate::retry::invoke(request, target, memory).await?;
     let mut allowed_error = None;
     if let Some(header) = out.function_error() {
         let parsed: serde_json::Value = out

@@ -23,6 +23,7 @@ pub mod error;
 pub mod handler;
 pub mod local;
 pub mod payload;
+pub mod retry;
 pub mod sfn;
 pub mod steps;
 
