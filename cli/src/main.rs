@@ -7,10 +7,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod aws;
 mod cmd;
+mod environment;
+mod local_function;
 mod output;
+mod plan;
+mod progress;
 mod render;
-mod session;
+mod table;
+mod tuning;
 
 use output::{ColorChoice, ColorEnv, Output};
 
@@ -70,7 +76,7 @@ fn main() -> ExitCode {
         term: std::env::var("TERM").ok(),
     };
     let out = Output::new(cli.color, cli.json, cli.quiet, &env);
-    init_tracing(cli.verbose, cli.quiet, std::env::var("RUST_LOG").ok());
+    init_tracing(&out, cli.verbose, std::env::var("RUST_LOG").ok());
     let result = match cli.command {
         Command::Tune(args) => args.run(&out),
         Command::Demo(args) => args.run(&out),
@@ -98,8 +104,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn init_tracing(verbose: u8, quiet: bool, rust_log: Option<String>) {
-    let default = match (quiet, verbose) {
+/// Logs on stderr, with escape codes only when stderr gets colour (`--color`, `--json`,
+/// `NO_COLOR`, a terminal: decided once in [`Output`]).
+fn init_tracing(out: &Output, verbose: u8, rust_log: Option<String>) {
+    let default = match (out.quiet(), verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => "debug",
@@ -108,9 +116,11 @@ fn init_tracing(verbose: u8, quiet: bool, rust_log: Option<String>) {
     let filter = rust_log
         .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    let writer = out.clone();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(out.stderr_color())
+        .with_writer(move || writer.stderr())
         .without_time()
         .with_target(false)
         .init();

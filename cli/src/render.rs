@@ -3,77 +3,36 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use analyzer::result::{Strategy, TuningResult};
+use analyzer::result::{ConfigKey, Strategy, TuningResult};
 use anyhow::Context;
 
 use crate::output::{Output, Style};
+use crate::table::{Column, Table, Width};
 
 /// The result as a table with units, then each strategy's pick.
 pub fn table(
     out: &Output,
     title: &str,
     result: &TuningResult,
-    invocations: &[(analyzer::result::ConfigKey, u32)],
+    invocations: &[(ConfigKey, u32)],
 ) -> String {
-    let mut s = String::new();
     let isolation = result
         .environment
         .isolation
-        .map(|i| format!(", isolation {i}"))
+        .map(|i| format!(", isolation {}", i.as_str()))
         .unwrap_or_default();
-    let _ = writeln!(
-        s,
-        "{} ({}{isolation})",
+    let mut s = format!(
+        "{} ({}{isolation})\n",
         out.paint(title, Style::Bold),
         result.environment.backend
     );
-    let _ = writeln!(
-        s,
-        "  {:>9}  {:<6}  {:>5}  {:>12}  {:>12}  {:>12}  {:>14}",
-        "memory", "arch", "runs", "mean ms", "median ms", "p90 ms", "USD/invocation"
-    );
-    let overall = |strategy| {
-        result
-            .recommendations
-            .overall
-            .iter()
-            .find(|r| r.strategy == strategy)
-            .map(|r| r.key)
-    };
-    for c in &result.configurations {
-        let runs = invocations
-            .iter()
-            .find(|(k, _)| *k == c.key)
-            .map_or(c.samples.len() as u32, |(_, n)| *n);
-        let mut marks = Vec::new();
-        for strategy in Strategy::ALL {
-            if overall(strategy) == Some(c.key) {
-                marks.push(strategy.as_str());
-            }
-        }
-        let mark = if marks.is_empty() {
-            String::new()
-        } else {
-            out.paint(&format!("  <- {}", marks.join(", ")), Style::Green)
-        };
-        let _ = writeln!(
-            s,
-            "  {:>9}  {:<6}  {:>5}  {:>12.2}  {:>12.2}  {:>12.2}  {:>14.3e}{mark}",
-            c.key.memory_mb.to_string(),
-            c.key.architecture.as_str(),
-            runs,
-            c.duration.trimmed_mean,
-            c.duration.median,
-            c.duration.p90,
-            c.cost.mean_cost_usd,
-        );
-    }
+    s.push_str(&configurations(out, result, invocations).render(out));
     let _ = writeln!(s, "{}", out.paint("Recommendations:", Style::Bold));
     for r in &result.recommendations.overall {
-        let name = r.strategy.as_str();
         let _ = writeln!(
             s,
-            "  {name:<9} {} {}: {:.2} ms, {:.3e} USD per invocation",
+            "  {:<9} {} {}: {:.2} ms, {:.3e} USD per invocation",
+            strategy_name(r.strategy),
             out.paint(&r.key.memory_mb.to_string(), Style::Bold),
             r.key.architecture,
             r.mean_duration_ms,
@@ -81,26 +40,7 @@ pub fn table(
         );
     }
     if let Some(figures) = &result.concurrency {
-        let _ = writeln!(
-            s,
-            "{}",
-            out.paint(
-                &format!(
-                    "Concurrency at {} {}:",
-                    figures.key.memory_mb, figures.key.architecture
-                ),
-                Style::Bold
-            )
-        );
-        let p = &figures.provisioned;
-        for f in figures.needed.iter().chain([
-            &p.provisioned_concurrency,
-            &p.on_demand_monthly_usd,
-            &p.with_provisioned_monthly_usd,
-            &p.break_even_utilization,
-        ]) {
-            let _ = writeln!(s, "  {:<44} {:.2} {}", f.name, f.value, f.unit);
-        }
+        concurrency(out, figures, &mut s);
     }
     for w in &result.warnings {
         let _ = writeln!(
@@ -110,6 +50,99 @@ pub fn table(
         );
     }
     s
+}
+
+/// aws-lambda-power-tuning's name of a strategy.
+fn strategy_name(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::Cost => "cost",
+        Strategy::Speed => "speed",
+        Strategy::Balanced => "balanced",
+    }
+}
+
+/// One row per configuration, the strategies' picks marked.
+fn configurations(out: &Output, result: &TuningResult, invocations: &[(ConfigKey, u32)]) -> Table {
+    let mut table = Table::new(vec![
+        Column::right(Width::AtLeast(9)),
+        Column::left(Width::AtLeast(6)),
+        Column::right(Width::AtLeast(5)),
+        Column::right(Width::AtLeast(12)),
+        Column::right(Width::AtLeast(12)),
+        Column::right(Width::AtLeast(12)),
+        Column::right(Width::AtLeast(14)),
+    ])
+    .indent(2);
+    let pick = |strategy| {
+        result
+            .recommendations
+            .overall
+            .iter()
+            .find(|r| r.strategy == strategy)
+            .map(|r| r.key)
+    };
+    table.row([
+        "memory",
+        "arch",
+        "runs",
+        "mean ms",
+        "median ms",
+        "p90 ms",
+        "USD/invocation",
+    ]);
+    for c in &result.configurations {
+        let runs = invocations
+            .iter()
+            .find(|(k, _)| *k == c.key)
+            .map_or(c.samples.len() as u32, |(_, n)| *n);
+        let marks: Vec<&str> = [Strategy::Cost, Strategy::Speed, Strategy::Balanced]
+            .into_iter()
+            .filter(|&strategy| pick(strategy) == Some(c.key))
+            .map(strategy_name)
+            .collect();
+        let mark = if marks.is_empty() {
+            String::new()
+        } else {
+            out.paint(&format!("  <- {}", marks.join(", ")), Style::Green)
+        };
+        table.row_then(
+            [
+                c.key.memory_mb.to_string(),
+                c.key.architecture.as_str().to_owned(),
+                runs.to_string(),
+                format!("{:.2}", c.duration.trimmed_mean),
+                format!("{:.2}", c.duration.median),
+                format!("{:.2}", c.duration.p90),
+                format!("{:.3e}", c.cost.mean_cost_usd),
+            ],
+            mark,
+        );
+    }
+    table
+}
+
+/// The concurrency figures of the recommended configuration.
+fn concurrency(out: &Output, figures: &analyzer::concurrency::ConcurrencyFigures, s: &mut String) {
+    let _ = writeln!(
+        s,
+        "{}",
+        out.paint(
+            &format!(
+                "Concurrency at {} {}:",
+                figures.key.memory_mb, figures.key.architecture
+            ),
+            Style::Bold
+        )
+    );
+    let p = &figures.provisioned;
+    for f in figures.needed.iter().chain([
+        &p.provisioned_concurrency,
+        &p.on_demand_monthly_usd,
+        &p.with_provisioned_monthly_usd,
+        &p.break_even_utilization,
+    ]) {
+        let _ = writeln!(s, "  {:<44} {:.2} {}", f.name, f.value, f.unit);
+    }
 }
 
 /// The report's optional sections: the concurrency cost curves when the result has figures.

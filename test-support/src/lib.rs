@@ -1,7 +1,9 @@
 //! Paths and builds shared by the workspace's integration tests, benches and examples: the
 //! workspace root, the example function binaries (built with `cargo build -p
 //! example-functions --bins` when missing or stale), the Python venv and the npm packages that
-//! the test command installs.
+//! the test command installs; and the test peers' plumbing: one Lambda client builder
+//! ([`lambda_client`]), moto server ([`moto::Moto`]), and, with the `emulator` feature, the
+//! tuner's step functions deployed into the embedded emulator ([`step_functions`]).
 //!
 //! This crate is a dev-dependency only. It runs processes and reads the filesystem and the
 //! environment, and it panics with a message naming the fix instead of returning errors, as a
@@ -17,6 +19,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::SystemTime;
+
+use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+
+pub mod moto;
+#[cfg(feature = "emulator")]
+pub mod step_functions;
 
 /// The binaries of the `example-functions` package (`examples/rust/src/bin`).
 pub const EXAMPLE_BINS: [&str; 3] = ["cpu-bound", "io-bound", "faulty"];
@@ -66,6 +74,19 @@ pub fn node_modules() -> PathBuf {
     std::env::var_os("POWERTUNE_TEST_NODE_MODULES")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("node_modules"))
+}
+
+/// A Lambda client for a test peer at `endpoint` (the emulator, moto server): region
+/// `us-east-1`, placeholder credentials.
+#[must_use]
+pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
+    let config = aws_sdk_lambda::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    aws_sdk_lambda::Client::from_conf(config)
 }
 
 /// The path of the example binary `name` (debug profile).

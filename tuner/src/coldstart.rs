@@ -9,17 +9,17 @@
 //! the invocation. When the log tail holds no REPORT record (the tail is the last 4 KB of the
 //! log, and a chatty function pushes it out) the record is looked up with CloudWatch Logs
 //! `FilterLogEvents` on the request id. The function's memory size and environment variables
-//! are restored afterwards, also after a failure.
+//! are restored afterwards, also after a failure ([`crate::steps::original`]).
 //!
 //! The same code runs against AWS and against the embedded emulator: it only gets clients.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use analyzer::coldstart::{ColdStartConfiguration, ColdStartSample, summarize_cold_starts};
 use analyzer::report_line::ReportRecord;
 use analyzer::result::ConfigKey;
-use analyzer::units::{Architecture, MemoryMb};
+use analyzer::units::MemoryMb;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::operation::RequestId as _;
 use aws_sdk_lambda::primitives::Blob;
@@ -27,7 +27,8 @@ use aws_sdk_lambda::types::{Environment, LogType};
 use tracing::{debug, info, warn};
 
 use crate::error::{Error, Result};
-use crate::steps::{architecture_of, unqualified, wait_until_ready};
+use crate::steps::original::{self, Original};
+use crate::steps::{unqualified, wait_until_ready};
 
 /// The environment variable changed before every sample to force a new execution environment.
 pub const NONCE_VARIABLE: &str = "POWERTUNE_COLDSTART_NONCE";
@@ -72,57 +73,17 @@ pub enum ColdStartEvent {
     Configuration(Box<ColdStartConfiguration>),
 }
 
-/// The function's configuration before the measurement (restored afterwards).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OriginalSettings {
-    /// Function name.
-    pub function_name: String,
-    /// Unqualified function ARN, when Lambda returned one.
-    pub function_arn: Option<String>,
-    /// Memory size.
-    pub memory_mb: MemoryMb,
-    /// Architecture (the only one a function can be measured at without new code).
-    pub architecture: Architecture,
-    /// Environment variables (`None` when the function has none).
-    pub variables: Option<HashMap<String, String>>,
-}
-
 /// The measured configurations and the function's original settings.
 #[derive(Debug, Clone)]
 pub struct ColdStartRun {
     /// The function as it was before the run.
-    pub original: OriginalSettings,
+    pub original: Original,
     /// One entry per memory size, in the order measured.
     pub configurations: Vec<ColdStartConfiguration>,
     /// How many REPORT records came from CloudWatch Logs because the tail was cut.
     pub reports_from_logs: u32,
     /// Samples whose invocation ended in an allowed function error, by error type.
     pub allowed_errors: BTreeMap<String, u32>,
-}
-
-/// Reads the settings the measurement changes (after waiting for any update in flight).
-///
-/// # Errors
-///
-/// [`Error::Lambda`] when the function cannot be read, [`Error::Timeout`] when it never
-/// settles.
-pub async fn read_settings(client: &Client, function: &str) -> Result<OriginalSettings> {
-    let target = unqualified(function);
-    let config = wait_until_ready(client, target).await?;
-    Ok(OriginalSettings {
-        function_name: config
-            .function_name()
-            .unwrap_or(crate::steps::function_name(function))
-            .to_owned(),
-        function_arn: config.function_arn().map(|a| unqualified(a).to_owned()),
-        memory_mb: config
-            .memory_size()
-            .and_then(|m| u32::try_from(m).ok())
-            .and_then(|m| MemoryMb::try_from(m).ok())
-            .unwrap_or(MemoryMb::LAMBDA_DEFAULT),
-        architecture: architecture_of(config.architectures()),
-        variables: config.environment().and_then(|e| e.variables()).cloned(),
-    })
 }
 
 /// Measures `options.samples` cold starts of `function` at each memory size, then restores
@@ -156,7 +117,7 @@ pub async fn measure(
     if options.samples == 0 {
         return Err(Error::invalid("samples", "must be at least 1"));
     }
-    let original = read_settings(client, function).await?;
+    let original = original::read(client, function).await?;
     let target = unqualified(function).to_owned();
     let mut run = ColdStartRun {
         original: original.clone(),
@@ -168,7 +129,7 @@ pub async fn measure(
         measured = measure_all(client, logs, &target, options, progress, &mut run) => measured,
         () = interrupt => Err(Error::Interrupted),
     };
-    let restored = restore(client, &target, &original).await;
+    let restored = original::restore(client, &target, original.memory_and_variables()).await;
     measured?;
     restored?;
     Ok(run)
@@ -182,18 +143,18 @@ async fn measure_all(
     progress: &(dyn Fn(ColdStartEvent) + Send + Sync),
     run: &mut ColdStartRun,
 ) -> Result<()> {
-    let log_group = format!("/aws/lambda/{}", run.original.function_name);
+    let log_group = format!("/aws/lambda/{}", run.original.configuration.function_name);
     for &memory in &options.memory_sizes {
         let key = ConfigKey {
             memory_mb: memory,
-            architecture: run.original.architecture,
+            architecture: run.original.configuration.architecture,
         };
         let mut samples = Vec::new();
         for index in 0..options.samples {
             let nonce = format!("{}-{}-{index}", options.run_id, memory.get());
             force_new_environment(client, target, memory, &run.original, &nonce).await?;
             let (record, from_logs, allowed_error) =
-                invoke_cold(client, logs, target, &log_group, options).await?;
+                invoke_cold(client, logs, target, memory, &log_group, options).await?;
             if from_logs {
                 run.reports_from_logs += 1;
             }
@@ -234,10 +195,10 @@ async fn force_new_environment(
     client: &Client,
     target: &str,
     memory: MemoryMb,
-    original: &OriginalSettings,
+    original: &Original,
     nonce: &str,
 ) -> Result<()> {
-    let mut variables = original.variables.clone().unwrap_or_default();
+    let mut variables = original.variables.clone();
     variables.insert(NONCE_VARIABLE.to_owned(), nonce.to_owned());
     client
         .update_function_configuration()
@@ -262,17 +223,16 @@ async fn invoke_cold(
     client: &Client,
     logs: Option<&aws_sdk_cloudwatchlogs::Client>,
     target: &str,
+    memory: MemoryMb,
     log_group: &str,
     options: &ColdStartOptions,
 ) -> Result<(ReportRecord, bool, Option<String>)> {
-    let out = client
+    let request = client
         .invoke()
         .function_name(target)
         .log_type(LogType::Tail)
-        .set_payload(options.payload.clone().map(Blob::new))
-        .send()
-        .await
-        .map_err(|e| Error::lambda("Invoke", target, e))?;
+        .set_payload(options.payload.clone().map(Blob::new));
+    let out = crate::retry::invoke(request, target, memory).await?;
     let mut allowed_error = None;
     if let Some(header) = out.function_error() {
         let parsed: serde_json::Value = out
@@ -376,29 +336,6 @@ async fn report_from_logs(
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));
     }
-}
-
-/// Writes back the original memory size and environment variables, and waits.
-async fn restore(client: &Client, target: &str, original: &OriginalSettings) -> Result<()> {
-    wait_until_ready(client, target).await?;
-    client
-        .update_function_configuration()
-        .function_name(target)
-        .memory_size(original.memory_mb.into())
-        .environment(
-            Environment::builder()
-                .set_variables(Some(original.variables.clone().unwrap_or_default()))
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| Error::lambda("UpdateFunctionConfiguration", target, e))?;
-    wait_until_ready(client, target).await?;
-    info!(
-        memory_mb = original.memory_mb.get(),
-        "original configuration restored"
-    );
-    Ok(())
 }
 
 #[cfg(test)]

@@ -67,6 +67,20 @@ pub enum Error {
         /// The service's message, with its source chain.
         message: String,
     },
+    /// A Lambda answer lacked a field the run needs to put the function back afterwards; the
+    /// run stopped before changing anything.
+    #[error(
+        "lambda {operation} on {function} returned no {field}: nothing was changed, because \
+         the original {field} could not be put back afterwards"
+    )]
+    Incomplete {
+        /// API operation, e.g. `GetFunctionConfiguration`.
+        operation: &'static str,
+        /// Function name or ARN.
+        function: String,
+        /// The missing field, as Lambda names it (`MemorySize`).
+        field: &'static str,
+    },
     /// A configuration update or a new function did not settle in time.
     #[error("{function} did not finish updating within {waited_ms} ms (last status {status})")]
     Timeout {
@@ -122,7 +136,7 @@ impl Error {
             }
             Error::Throttled { .. } => "PowerTune.Throttled",
             Error::FunctionError { .. } | Error::MissingReport { .. } => "PowerTune.FunctionError",
-            Error::Lambda { .. } => "PowerTune.LambdaError",
+            Error::Lambda { .. } | Error::Incomplete { .. } => "PowerTune.LambdaError",
             Error::Timeout { .. } => "PowerTune.Timeout",
             Error::UpdateFailed { .. } => "PowerTune.UpdateFailed",
             Error::Interrupted => "PowerTune.Interrupted",
@@ -191,6 +205,11 @@ mod tests {
                 operation: "Invoke",
                 function: "f".into(),
                 message: "m".into(),
+            },
+            Error::Incomplete {
+                operation: "GetFunctionConfiguration",
+                function: "f".into(),
+                field: "MemorySize",
             },
             Error::Timeout {
                 function: "f".into(),

@@ -4,8 +4,10 @@
 //! analyze, optimize), each a plain async function over aws-sdk-lambda taking and returning
 //! serde types; the local orchestrator that runs them in order and always cleans up
 //! ([`local`]); and the Lambda entry point that serves every step from one binary
-//! ([`handler`]). It never knows whether the Lambda endpoint is AWS or the emulator: it only
-//! gets a configured [`aws_sdk_lambda::Client`]. It prints nothing; it logs with `tracing`.
+//! ([`handler`]). Tuning and cold-start runs ([`coldstart`]) read and restore the function's
+//! original configuration in one place ([`steps::original`]) and invoke under one retry policy
+//! ([`retry`]). It never knows whether the Lambda endpoint is AWS or the emulator: it only gets
+//! a configured [`aws_sdk_lambda::Client`]. It prints nothing; it logs with `tracing`.
 //!
 //! ```
 //! use tuner::steps::{RunInput, initialize::validate};
@@ -23,6 +25,7 @@ pub mod error;
 pub mod handler;
 pub mod local;
 pub mod payload;
+pub mod retry;
 pub mod sfn;
 pub mod steps;
 

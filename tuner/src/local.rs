@@ -101,7 +101,9 @@ where
         .run_id
         .get_or_insert_with(steps::initialize::new_run_id)
         .clone();
-    let original = steps::initialize::read_original(client, &input.tuning.lambda_arn).await?;
+    let original = steps::original::read(client, &input.tuning.lambda_arn)
+        .await?
+        .configuration;
     info!(%run_id, function = %original.function_name, "tuning run started");
 
     let measured = {

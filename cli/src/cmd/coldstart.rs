@@ -7,17 +7,19 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use analyzer::coldstart::{ColdStartConfiguration, ColdStartResult};
-use analyzer::environment::Backend;
 use analyzer::result::{FunctionInfo, RunEnvironment, Warning};
 use analyzer::units::{Architecture, MemoryMb};
 use anyhow::{Context, bail};
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use clap::Args;
 use serde_json::json;
 use tuner::coldstart::{ColdStartEvent, ColdStartOptions, ColdStartRun};
 
+use crate::aws::{AwsArgs, EmulatorClients};
+use crate::local_function::LocalFunction;
 use crate::output::{Output, Style};
-use crate::session;
+use crate::plan::{Target, TargetArgs, typed};
+use crate::table::{Column, Table, Width};
+use crate::{environment, tuning};
 
 const AFTER_HELP: &str = "\
 Every sample runs on a new execution environment: before each one the function's memory size
@@ -35,40 +37,45 @@ Examples:
   powertune coldstart --function my-function --region eu-west-1 --memory 512,1024 -n 30
   powertune coldstart --local target/release/cpu-bound --json-lines";
 
-/// Help of the flattened `--function` ([`session::AwsArgs`]).
+/// Help of the flattened `--local` ([`TargetArgs`]).
+const LOCAL_HELP: &str = "Measure the function at PATH in the embedded emulator: a bootstrap executable or a folder holding one";
+/// Help of the flattened `--function` ([`AwsArgs`]).
 const FUNCTION_HELP: &str =
     "Measure a deployed function (name or ARN), with credentials from the usual AWS chain";
-/// Help of the flattened `--endpoint-url` ([`session::AwsArgs`]).
+/// Help of the flattened `--endpoint-url` ([`AwsArgs`]).
 const ENDPOINT_URL_HELP: &str = "Lambda and CloudWatch Logs endpoint URL to use instead of AWS's";
 
 /// Measure cold starts: locally (--local) or on AWS (--function).
 #[derive(Debug, Args)]
 #[command(
     after_help = AFTER_HELP,
+    mut_arg("local", |a| a.help(LOCAL_HELP)),
     mut_arg("function", |a| a.help(FUNCTION_HELP)),
     mut_arg("endpoint_url", |a| a.help(ENDPOINT_URL_HELP))
 )]
 pub struct ColdStartArgs {
-    /// Measure the function at PATH in the embedded emulator: a bootstrap executable or a folder holding one.
-    #[arg(
-        long,
-        value_name = "PATH",
-        conflicts_with = "function",
-        required_unless_present = "function"
-    )]
-    pub local: Option<PathBuf>,
     #[command(flatten)]
-    pub aws: session::AwsArgs,
+    pub target: TargetArgs,
     /// Environment variable of the local function, KEY=VALUE (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE", requires = "local")]
     pub env: Vec<String>,
     /// Memory sizes in MB, comma separated [default: the function's own; 1024 locally].
-    #[arg(long, value_delimiter = ',', value_name = "MB,...")]
-    pub memory: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "MB,...",
+        value_parser = typed::<MemoryMb>("--memory 512,1024")
+    )]
+    pub memory: Vec<MemoryMb>,
     /// Architectures, comma separated: x86_64, arm64 (default: the function's own). A
     /// function can only be measured at the architecture it is built for.
-    #[arg(long, value_delimiter = ',', value_name = "ARCH,...")]
-    pub architectures: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ARCH,...",
+        value_parser = typed::<Architecture>("--architectures arm64")
+    )]
+    pub architectures: Vec<Architecture>,
     /// Cold starts per configuration.
     #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
     pub samples: u32,
@@ -100,62 +107,72 @@ pub struct ColdStartArgs {
 
 /// The second parsing stage: validated values.
 struct Plan {
+    target: Target,
     memory_sizes: Vec<MemoryMb>,
     architectures: Vec<Architecture>,
-    payload: Option<Vec<u8>>,
+    options: ColdStartOptions,
     env: Vec<(String, String)>,
 }
 
-fn plan(args: &ColdStartArgs) -> anyhow::Result<Plan> {
-    if args.samples == 0 {
-        bail!("--samples 0: must be at least 1");
-    }
-    if !(args.confidence > 0.0 && args.confidence < 1.0) {
-        bail!(
-            "--confidence {}: must be between 0 and 1, e.g. 0.95",
-            args.confidence
-        );
-    }
-    let mut memory_sizes = Vec::new();
-    for text in &args.memory {
-        let memory: MemoryMb = text.parse().with_context(|| format!("--memory {text}"))?;
-        if !memory_sizes.contains(&memory) {
-            memory_sizes.push(memory);
+impl TryFrom<&mut ColdStartArgs> for Plan {
+    type Error = anyhow::Error;
+
+    fn try_from(args: &mut ColdStartArgs) -> anyhow::Result<Self> {
+        if args.samples == 0 {
+            bail!("--samples 0: must be at least 1");
         }
-    }
-    let mut architectures = Vec::new();
-    for text in &args.architectures {
-        let arch: Architecture = text
-            .parse()
-            .with_context(|| format!("--architectures {text}"))?;
-        if !architectures.contains(&arch) {
-            architectures.push(arch);
+        if !(args.confidence > 0.0 && args.confidence < 1.0) {
+            bail!(
+                "--confidence {}: must be between 0 and 1, e.g. 0.95",
+                args.confidence
+            );
         }
-    }
-    let payload = match &args.payload {
-        Some(text) => {
-            let value: serde_json::Value =
-                serde_json::from_str(text).context("--payload is not valid JSON")?;
-            Some(serde_json::to_vec(&value)?)
+        let mut memory_sizes = Vec::new();
+        for memory in &args.memory {
+            if !memory_sizes.contains(memory) {
+                memory_sizes.push(*memory);
+            }
         }
-        None => None,
-    };
-    let mut env = Vec::new();
-    for pair in &args.env {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--env {pair}: write KEY=VALUE"))?;
-        if key.is_empty() {
-            bail!("--env {pair}: the variable name is empty");
+        let mut architectures = Vec::new();
+        for arch in &args.architectures {
+            if !architectures.contains(arch) {
+                architectures.push(*arch);
+            }
         }
-        env.push((key.to_owned(), value.to_owned()));
+        let payload = match &args.payload {
+            Some(text) => {
+                let value: serde_json::Value =
+                    serde_json::from_str(text).context("--payload is not valid JSON")?;
+                Some(serde_json::to_vec(&value)?)
+            }
+            None => None,
+        };
+        let mut env = Vec::new();
+        for pair in &args.env {
+            let (key, value) = pair
+                .split_once('=')
+                .with_context(|| format!("--env {pair}: write KEY=VALUE"))?;
+            if key.is_empty() {
+                bail!("--env {pair}: the variable name is empty");
+            }
+            env.push((key.to_owned(), value.to_owned()));
+        }
+        Ok(Plan {
+            target: Target::try_from(std::mem::take(&mut args.target))?,
+            memory_sizes,
+            architectures,
+            options: ColdStartOptions {
+                memory_sizes: Vec::new(),
+                samples: args.samples,
+                payload,
+                confidence: args.confidence,
+                seed: args.seed,
+                run_id: tuner::steps::initialize::new_run_id(),
+                allowed_exceptions: args.allowed_exceptions.clone(),
+            },
+            env,
+        })
     }
-    Ok(Plan {
-        memory_sizes,
-        architectures,
-        payload,
-        env,
-    })
 }
 
 /// Where the JSON Lines and progress notes go while measuring.
@@ -216,8 +233,8 @@ impl Progress<'_> {
 
 impl ColdStartArgs {
     /// Runs the command.
-    pub fn run(self, out: &Output) -> anyhow::Result<ExitCode> {
-        let plan = plan(&self)?;
+    pub fn run(mut self, out: &Output) -> anyhow::Result<ExitCode> {
+        let plan = Plan::try_from(&mut self)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -225,25 +242,32 @@ impl ColdStartArgs {
         let progress = Progress {
             out,
             json_lines: self.json_lines,
-            name: String::new(),
+            name: tuner::steps::function_name(plan.target.lambda_arn()).to_owned(),
             samples: self.samples,
             failed: Mutex::new(None),
         };
         let result = runtime.block_on(async {
-            if let Some(path) = &self.local {
-                self.run_local(path, &plan, progress).await
-            } else {
-                self.run_remote(&plan, progress).await
+            match plan.target {
+                Target::Local(ref function) => run_local(function, &plan, &progress).await,
+                Target::Deployed {
+                    ref function,
+                    ref aws,
+                } => run_remote(function, aws, &plan, &progress).await,
             }
         })?;
+        self.write(out, &result)
+    }
+
+    /// Writes the result's files and prints it.
+    fn write(&self, out: &Output, result: &ColdStartResult) -> anyhow::Result<ExitCode> {
         result.check_schema()?;
-        let json = serde_json::to_string_pretty(&result).context("serializing the result")?;
+        let json = serde_json::to_string_pretty(result).context("serializing the result")?;
         std::fs::create_dir_all(&self.out)
             .with_context(|| format!("creating {}", self.out.display()))?;
         let json_path = self.out.join("coldstart.json");
         std::fs::write(&json_path, &json)
             .with_context(|| format!("writing {}", json_path.display()))?;
-        let written = write_report(&self.out, &result)?;
+        let written = write_report(&self.out, result)?;
         if let Some(path) = &self.save_baseline {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
@@ -259,7 +283,7 @@ impl ColdStartArgs {
         } else if out.json() {
             out.print(&json)?;
         } else {
-            out.print(&table(out, &result))?;
+            out.print(&table(out, result))?;
         }
         out.note(&format!(
             "wrote {} and {} more file(s)",
@@ -268,146 +292,101 @@ impl ColdStartArgs {
         ));
         Ok(ExitCode::SUCCESS)
     }
+}
 
-    async fn run_local(
-        &self,
-        path: &Path,
-        plan: &Plan,
-        mut progress: Progress<'_>,
-    ) -> anyhow::Result<ColdStartResult> {
-        let function = session::resolve_local(path, None)?;
-        let host = emulator::registry::host_architecture();
-        if let Some(other) = plan.architectures.iter().find(|a| **a != host) {
-            bail!(
-                "--architectures {other}: this host runs {host}; a local run can only measure {host} (measure {other} on AWS with --function)"
-            );
-        }
-        progress.name.clone_from(&function.name);
-        let emulator = emulator::Emulator::default()
-            .start()
-            .await
-            .context("starting the embedded Lambda emulator")?;
-        let result = async {
-            let region = emulator.state().config.region.clone();
-            let endpoint = emulator.endpoint_url();
-            let mut new = emulator::registry::NewFunction::new(&function.name, &function.dir)
-                .timeout(session::LOCAL_TIMEOUT);
-            for (key, value) in &plan.env {
-                new = new.env(key, value);
-            }
-            emulator
-                .registry()
-                .register_folder(new)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| {
-                    format!(
-                        "registering {} from {}",
-                        function.name,
-                        function.dir.display()
-                    )
-                })?;
-            let lambda = session::emulator_client(&endpoint, &region);
-            let logs = logs_client_for_emulator(&endpoint, &region);
-            let isolation = emulator.isolation();
-            let mut warnings = Vec::new();
-            if !isolation.is_isolated() {
-                warnings.push(Warning::init_not_throttled());
-            }
-            let memory_sizes = if plan.memory_sizes.is_empty() {
-                vec![MemoryMb::try_from(1024).expect("1024 MB is a valid memory size")]
-            } else {
-                plan.memory_sizes.clone()
-            };
-            let environment = RunEnvironment {
-                backend: Backend::Emulator,
-                region,
-                powertune_version: env!("CARGO_PKG_VERSION").into(),
-                host_architecture: Some(host),
-                host_cpus: std::thread::available_parallelism()
-                    .ok()
-                    .and_then(|n| u32::try_from(n.get()).ok()),
-                isolation: Some(isolation),
-                started_at: Some(session::now_rfc3339()),
-            };
-            measure(
-                &lambda,
-                Some(&logs),
-                &function.name,
-                self.options(plan, memory_sizes),
-                &progress,
-                environment,
-                warnings,
-            )
-            .await
-        }
-        .await;
-        emulator.shutdown().await;
-        result
+/// Measures `function` in the embedded emulator.
+async fn run_local(
+    function: &LocalFunction,
+    plan: &Plan,
+    progress: &Progress<'_>,
+) -> anyhow::Result<ColdStartResult> {
+    let host = emulator::registry::host_architecture();
+    if let Some(other) = plan.architectures.iter().find(|a| **a != host) {
+        bail!(
+            "--architectures {other}: this host runs {host}; a local run can only measure {host} (measure {other} on AWS with --function)"
+        );
     }
-
-    async fn run_remote(
-        &self,
-        plan: &Plan,
-        mut progress: Progress<'_>,
-    ) -> anyhow::Result<ColdStartResult> {
-        let function = self
-            .aws
-            .function
-            .clone()
-            .context("--function or --local is required")?;
-        progress.name = tuner::steps::function_name(&function).to_owned();
-        let (config, region) = self.aws.sdk_config().await?;
-        let lambda = aws_sdk_lambda::Client::new(&config);
-        let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-        let original = tuner::coldstart::read_settings(&lambda, &function)
-            .await
-            .with_context(|| format!("reading the configuration of {function}"))?;
-        if let Some(other) = plan
-            .architectures
-            .iter()
-            .find(|a| **a != original.architecture)
-        {
-            bail!(
-                "--architectures {other}: {} is built for {}; deploy an {other} build as its own function and measure that",
-                original.function_name,
-                original.architecture
-            );
+    let emulator = emulator::Emulator::default()
+        .start()
+        .await
+        .context("starting the embedded Lambda emulator")?;
+    let result = async {
+        function.register(&emulator, &plan.env)?;
+        let clients =
+            EmulatorClients::new(&emulator.endpoint_url(), &emulator.state().config.region);
+        let mut warnings = Vec::new();
+        if !emulator.isolation().is_isolated() {
+            warnings.push(Warning::init_not_throttled());
         }
         let memory_sizes = if plan.memory_sizes.is_empty() {
-            vec![original.memory_mb]
+            vec![MemoryMb::try_from(1024).expect("1024 MB is a valid memory size")]
         } else {
             plan.memory_sizes.clone()
         };
-        let environment = RunEnvironment {
-            backend: Backend::Aws,
-            region,
-            powertune_version: env!("CARGO_PKG_VERSION").into(),
-            host_architecture: None,
-            host_cpus: None,
-            isolation: None,
-            started_at: Some(session::now_rfc3339()),
-        };
         measure(
-            &lambda,
-            Some(&logs),
-            &function,
-            self.options(plan, memory_sizes),
-            &progress,
-            environment,
-            Vec::new(),
+            &clients.lambda,
+            Some(&clients.logs),
+            &function.name,
+            plan.options(memory_sizes),
+            progress,
+            environment::emulator(&emulator),
+            warnings,
         )
         .await
     }
+    .await;
+    emulator.shutdown().await;
+    result
+}
 
-    fn options(&self, plan: &Plan, memory_sizes: Vec<MemoryMb>) -> ColdStartOptions {
+/// Measures the deployed `function`.
+async fn run_remote(
+    function: &str,
+    aws: &AwsArgs,
+    plan: &Plan,
+    progress: &Progress<'_>,
+) -> anyhow::Result<ColdStartResult> {
+    let (config, region) = aws.sdk_config().await?;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let original = tuner::steps::original::read(&lambda, function)
+        .await
+        .with_context(|| format!("reading the configuration of {function}"))?
+        .configuration;
+    if let Some(other) = plan
+        .architectures
+        .iter()
+        .find(|a| **a != original.architecture)
+    {
+        bail!(
+            "--architectures {other}: {} is built for {}; deploy an {other} build as its own function and measure that",
+            original.function_name,
+            original.architecture
+        );
+    }
+    let memory_sizes = if plan.memory_sizes.is_empty() {
+        vec![original.memory_mb]
+    } else {
+        plan.memory_sizes.clone()
+    };
+    measure(
+        &lambda,
+        Some(&logs),
+        function,
+        plan.options(memory_sizes),
+        progress,
+        environment::aws(region),
+        Vec::new(),
+    )
+    .await
+}
+
+impl Plan {
+    /// The measurement's options at `memory_sizes`.
+    fn options(&self, memory_sizes: Vec<MemoryMb>) -> ColdStartOptions {
         ColdStartOptions {
             memory_sizes,
-            samples: self.samples,
-            payload: plan.payload.clone(),
-            confidence: self.confidence,
-            seed: self.seed,
-            run_id: tuner::steps::initialize::new_run_id(),
-            allowed_exceptions: self.allowed_exceptions.clone(),
+            ..self.options.clone()
         }
     }
 }
@@ -429,7 +408,7 @@ async fn measure(
         function,
         &options,
         &callback,
-        session::ctrl_c(),
+        tuning::ctrl_c(),
     )
     .await
     .with_context(|| format!("measuring the cold starts of {function}"))?;
@@ -447,11 +426,12 @@ async fn measure(
     if run.reports_from_logs > 0 {
         warnings.push(Warning::report_from_logs(run.reports_from_logs));
     }
+    let original = &run.original.configuration;
     let function = FunctionInfo {
-        name: run.original.function_name.clone(),
-        arn: run.original.function_arn.clone(),
-        original_memory_mb: Some(run.original.memory_mb),
-        original_architecture: Some(run.original.architecture),
+        name: original.function_name.clone(),
+        arn: original.function_arn.clone(),
+        original_memory_mb: Some(original.memory_mb),
+        original_architecture: Some(original.architecture),
     };
     Ok(ColdStartResult::new(
         function,
@@ -459,17 +439,6 @@ async fn measure(
         run.configurations,
         warnings,
     ))
-}
-
-/// A CloudWatch Logs client for the emulator (which serves the Logs API on its endpoint).
-fn logs_client_for_emulator(endpoint: &str, region: &str) -> aws_sdk_cloudwatchlogs::Client {
-    let config = aws_sdk_cloudwatchlogs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_owned()))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("local", "local", None, None, "powertune"))
-        .build();
-    aws_sdk_cloudwatchlogs::Client::from_conf(config)
 }
 
 /// Writes `coldstart.html` and its charts; returns how many files were written.
@@ -517,7 +486,8 @@ fn table(out: &Output, result: &ColdStartResult) -> String {
         .configurations
         .first()
         .map_or(0.95, |c| c.init_duration.summary.median_ci.confidence);
-    let header = [
+    let mut table = Table::new(vec![Column::right(Width::Fit); 7]);
+    table.row([
         "memory MB".to_owned(),
         "arch".to_owned(),
         "n".to_owned(),
@@ -525,33 +495,16 @@ fn table(out: &Output, result: &ColdStartResult) -> String {
         "init p90 ms [CI]".to_owned(),
         "init p99 ms [CI]".to_owned(),
         "p50 duration / memory".to_owned(),
-    ];
-    let rows: Vec<[String; 7]> = result.configurations.iter().map(row).collect();
-    let mut widths = header.clone().map(|h| h.len());
-    for r in &rows {
-        for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.len());
-        }
+    ]);
+    for configuration in &result.configurations {
+        table.row(row(configuration));
     }
-    let line = |cells: &[String; 7]| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:>w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
     let mut text = out.paint(
         &format!("Cold starts of {}", result.function.name),
         Style::Bold,
     );
     text.push('\n');
-    text.push_str(&line(&header));
-    text.push('\n');
-    for r in &rows {
-        text.push_str(&line(r));
-        text.push('\n');
-    }
+    text.push_str(&table.render(out));
     for warning in &result.warnings {
         text.push_str(&out.paint(&format!("warning: {}", warning.message), Style::Yellow));
         text.push('\n');

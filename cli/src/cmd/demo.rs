@@ -4,12 +4,19 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use analyzer::result::{PowerValues, SamplingPrecision, Strategy};
+use analyzer::units::MemoryMb;
 use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::json;
+use tuner::local::Outcome;
+use tuner::steps::RunInput;
+use tuner::steps::initialize::MIN_NUM;
 
+use crate::local_function::{LocalFunction, resolve_local};
 use crate::output::{Output, Style};
-use crate::{render, session};
+use crate::plan::{self, typed};
+use crate::{render, tuning};
 
 const AFTER_HELP: &str = "\
 The example functions are workspace members: the demo finds their binaries next to the
@@ -27,9 +34,10 @@ pub struct DemoArgs {
         long,
         value_delimiter = ',',
         default_value = "128,256,512,1024,1769,3008",
-        value_name = "MB,..."
+        value_name = "MB,...",
+        value_parser = typed::<MemoryMb>("--memory 128,1769")
     )]
-    pub memory: Vec<String>,
+    pub memory: Vec<MemoryMb>,
     /// Invocations per configuration, at least 5.
     #[arg(long, default_value_t = 10)]
     pub num: u32,
@@ -108,48 +116,49 @@ fn example_binaries(out: &Output, names: &[&str]) -> anyhow::Result<Vec<PathBuf>
 }
 
 impl DemoArgs {
+    /// The execution input of one example: `payload` at every `--memory` size, cost first.
+    fn input(
+        &self,
+        function: &LocalFunction,
+        payload: serde_json::Value,
+    ) -> anyhow::Result<RunInput> {
+        let mut input = plan::execution_input(None, &function.name)?;
+        let tuning = &mut input.tuning;
+        tuning.num = self.num;
+        tuning.power_values = Some(PowerValues::List(
+            self.memory.iter().map(|m| m.get()).collect(),
+        ));
+        tuning.payload = Some(payload);
+        tuning.strategy = Strategy::Cost;
+        tuning.precision = self.precision.map(|width| SamplingPrecision {
+            relative_width: width,
+            confidence: 0.95,
+            min_samples: 5,
+        });
+        tuner::steps::initialize::validate(&input)?;
+        Ok(input)
+    }
+
     /// Runs the command.
     pub fn run(self, out: &Output) -> anyhow::Result<ExitCode> {
-        if self.num < tuner::steps::initialize::MIN_NUM {
-            bail!(
-                "--num {}: must be at least {}",
-                self.num,
-                tuner::steps::initialize::MIN_NUM
-            );
+        if self.num < MIN_NUM {
+            bail!("--num {}: must be at least {MIN_NUM}", self.num);
         }
         let binaries = example_binaries(out, &["cpu-bound", "io-bound"])?;
-        let mut memory = Vec::new();
-        for m in &self.memory {
-            let size: analyzer::units::MemoryMb = m
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--memory {m}: {e}"))?;
-            memory.push(size.get());
-        }
         let mut runs = Vec::new();
         for (path, payload) in binaries.iter().zip([
             json!({"iterations": self.iterations}),
             json!({"sleep_ms": self.sleep_ms}),
         ]) {
-            let function = session::resolve_local(path, None)?;
-            let mut input = json!({
-                "lambdaARN": function.name,
-                "num": self.num,
-                "powerValues": memory,
-                "payload": payload,
-                "strategy": "cost",
-            });
-            if let Some(width) = self.precision {
-                input["precision"] = json!({"relativeWidth": width, "minSamples": 5});
-            }
-            let input: tuner::steps::RunInput = serde_json::from_value(input)?;
-            tuner::steps::initialize::validate(&input)?;
+            let function = resolve_local(path, None)?;
+            let input = self.input(&function, payload)?;
             runs.push((function, input));
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .context("starting the async runtime")?;
-        let outcomes = runtime.block_on(session::tune_local(out, runs, 1))?;
+        let outcomes = runtime.block_on(tuning::tune_local(out, runs, 1))?;
         if out.json() {
             let all: serde_json::Map<String, serde_json::Value> = outcomes
                 .iter()
@@ -171,43 +180,47 @@ impl DemoArgs {
             out.note(&format!("wrote {}", dir.join("result.json").display()));
         }
         if !out.json() {
-            use analyzer::result::Strategy;
-            let pick = |name: &str, strategy: Strategy| {
-                outcomes
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .and_then(|(_, o)| {
-                        o.result
-                            .recommendations
-                            .overall
-                            .iter()
-                            .find(|r| r.strategy == strategy)
-                            .map(|r| {
-                                let measure = match strategy {
-                                    Strategy::Cost => "cheaper",
-                                    Strategy::Speed => "faster",
-                                    Strategy::Balanced => "better balanced",
-                                };
-                                match r.indistinguishable_from.len() {
-                                    0 => r.key.memory_mb.to_string(),
-                                    n => format!(
-                                        "{} (not significantly {measure} than {n} other size(s))",
-                                        r.key.memory_mb
-                                    ),
-                                }
-                            })
-                    })
-                    .unwrap_or_default()
-            };
-            out.print(&format!(
-                "{}\n  cpu-bound: cheapest at {}, fastest at {}: more memory buys CPU.\n  io-bound: cheapest at {}, fastest at {}: waiting does not get faster with memory.",
-                out.paint("In short:", Style::Bold),
-                pick("cpu-bound", Strategy::Cost),
-                pick("cpu-bound", Strategy::Speed),
-                pick("io-bound", Strategy::Cost),
-                pick("io-bound", Strategy::Speed),
-            ))?;
+            out.print(&summary(out, &outcomes))?;
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// "In short": where each example is cheapest and fastest.
+fn summary(out: &Output, outcomes: &[(String, Outcome)]) -> String {
+    let pick = |name: &str, strategy: Strategy| {
+        outcomes
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, o)| {
+                o.result
+                    .recommendations
+                    .overall
+                    .iter()
+                    .find(|r| r.strategy == strategy)
+                    .map(|r| {
+                        let measure = match strategy {
+                            Strategy::Cost => "cheaper",
+                            Strategy::Speed => "faster",
+                            Strategy::Balanced => "better balanced",
+                        };
+                        match r.indistinguishable_from.len() {
+                            0 => r.key.memory_mb.to_string(),
+                            n => format!(
+                                "{} (not significantly {measure} than {n} other size(s))",
+                                r.key.memory_mb
+                            ),
+                        }
+                    })
+            })
+            .unwrap_or_default()
+    };
+    format!(
+        "{}\n  cpu-bound: cheapest at {}, fastest at {}: more memory buys CPU.\n  io-bound: cheapest at {}, fastest at {}: waiting does not get faster with memory.",
+        out.paint("In short:", Style::Bold),
+        pick("cpu-bound", Strategy::Cost),
+        pick("cpu-bound", Strategy::Speed),
+        pick("io-bound", Strategy::Cost),
+        pick("io-bound", Strategy::Speed),
+    )
 }

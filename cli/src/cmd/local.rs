@@ -77,13 +77,13 @@ impl ServeArgs {
     pub fn run(self, out: &Output) -> anyhow::Result<ExitCode> {
         let addr = SocketAddr::new(self.bind, self.port);
         if !self.bind.is_loopback() {
-            out.note(&out.paint(
+            out.note_in(
                 &format!(
                     "warning: listening on {addr}: anyone who can reach it can run code on this \
                      machine"
                 ),
                 Style::Yellow,
-            ));
+            );
         }
         let mut config = emulator::Emulator {
             bind: addr,
@@ -129,7 +129,7 @@ fn announce(out: &Output, handle: &emulator::EmulatorHandle) -> std::io::Result<
         out.print(&text)?;
         out.note(&format!(
             "{} on {} (isolation: {}); Ctrl-C stops it",
-            out.paint("emulator listening", Style::Green),
+            out.paint_err("emulator listening", Style::Green),
             handle.endpoint_url(),
             handle.isolation().as_str()
         ));

@@ -14,6 +14,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::output::{Output, Style};
+use crate::plan::typed;
+use crate::table::{Column, Table, Width};
 
 const AFTER_HELP: &str = "\
 Reads the REPORT lines of /aws/lambda/NAME with FilterLogEvents (text logs and the JSON log
@@ -58,8 +60,13 @@ pub struct LogsArgs {
     #[arg(long, value_name = "URL", requires = "function")]
     pub endpoint_url: Option<String>,
     /// The function's architecture, for its prices.
-    #[arg(long, default_value = "x86_64", value_name = "ARCH")]
-    pub architecture: String,
+    #[arg(
+        long,
+        default_value = "x86_64",
+        value_name = "ARCH",
+        value_parser = typed::<Architecture>("--architecture arm64")
+    )]
+    pub architecture: Architecture,
     /// Largest request rate a downstream accepts, in req/s: sizes reserved concurrency.
     #[arg(long, value_name = "RPS")]
     pub downstream_rps: Option<f64>,
@@ -91,10 +98,7 @@ fn parse_since(text: &str) -> anyhow::Result<Duration> {
 impl LogsArgs {
     /// Runs the command.
     pub fn run(self, out: &Output) -> anyhow::Result<ExitCode> {
-        let architecture: Architecture = self
-            .architecture
-            .parse()
-            .with_context(|| format!("--architecture {}", self.architecture))?;
+        let architecture = self.architecture;
         if !(0.0..=1.0).contains(&self.provisioned_share) {
             bail!(
                 "--provisioned-share {}: must be between 0 and 1, e.g. 0.9",
@@ -162,7 +166,7 @@ impl LogsArgs {
             .clone()
             .context("--function or --file is required")?;
         let name = function.rsplit(':').next().unwrap_or(&function).to_owned();
-        let (config, region) = crate::session::aws_config(
+        let (config, region) = crate::aws::aws_config(
             self.region.as_deref(),
             self.profile.as_deref(),
             self.endpoint_url.as_deref(),
@@ -230,125 +234,125 @@ impl LogsArgs {
 
 fn report_errors(out: &Output, count: usize, first: Option<String>) {
     if let Some(first) = first {
-        out.note(&out.paint(
+        out.note_in(
             &format!("warning: {count} REPORT line(s) could not be read; the first: {first}"),
             Style::Yellow,
-        ));
+        );
     }
 }
 
 fn table(out: &Output, a: &LogAnalysis) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let row = |s: &mut String, k: &str, v: String| {
-        let _ = writeln!(s, "  {k:<28} {v}");
-    };
-    let _ = writeln!(s, "{}", out.paint("Invocations", Style::Bold));
-    row(&mut s, "invocations", a.invocations.to_string());
-    row(
-        &mut s,
-        "cold starts",
-        format!("{} ({:.2}%)", a.cold_starts, a.cold_start_rate * 100.0),
-    );
-    let d = &a.duration_ms;
-    row(
-        &mut s,
-        "duration ms (mean/p50/p95/p99)",
+    // Keys padded to 28 characters, values as they come: one line per figure.
+    let mut t = Table::new(vec![
+        Column::left(Width::AtLeast(28)),
+        Column::left(Width::Fit),
+    ])
+    .indent(2)
+    .gap(1);
+    invocations(&mut t, a);
+    memory_and_cost(&mut t, a);
+    if let Some(traffic) = &a.traffic {
+        t.heading("Traffic (per minute)");
+        t.row(["minutes".to_owned(), traffic.minutes.to_string()]);
+        t.row([
+            "req/s (avg/p95/peak)".to_owned(),
+            format!(
+                "{:.3} / {:.3} / {:.3}",
+                traffic.average_rps, traffic.p95_rps, traffic.peak_rps
+            ),
+        ]);
+    }
+    if let Some(figures) = &a.concurrency {
+        concurrency(&mut t, figures);
+    }
+    let mut s = t.render(out);
+    for w in &a.warnings {
+        s.push_str(&out.paint(&format!("warning: {}", w.message), Style::Yellow));
+        s.push('\n');
+    }
+    s
+}
+
+/// Invocations, cold starts and durations.
+fn invocations(t: &mut Table, a: &LogAnalysis) {
+    let four = |s: &analyzer::stats::Summary| {
         format!(
             "{:.2} / {:.2} / {:.2} / {:.2}",
-            d.mean, d.median, d.p95, d.p99
-        ),
-    );
-    if let Some(i) = &a.init_duration_ms {
-        row(
-            &mut s,
-            "init ms (mean/p50/p95/p99)",
-            format!(
-                "{:.2} / {:.2} / {:.2} / {:.2}",
-                i.mean, i.median, i.p95, i.p99
-            ),
-        );
+            s.mean, s.median, s.p95, s.p99
+        )
+    };
+    t.heading("Invocations");
+    t.row(["invocations".to_owned(), a.invocations.to_string()]);
+    t.row([
+        "cold starts".to_owned(),
+        format!("{} ({:.2}%)", a.cold_starts, a.cold_start_rate * 100.0),
+    ]);
+    t.row([
+        "duration ms (mean/p50/p95/p99)".to_owned(),
+        four(&a.duration_ms),
+    ]);
+    if let Some(init) = &a.init_duration_ms {
+        t.row(["init ms (mean/p50/p95/p99)".to_owned(), four(init)]);
     }
+}
+
+/// Memory headroom and the cost of the logged invocations.
+fn memory_and_cost(t: &mut Table, a: &LogAnalysis) {
     let m = &a.memory;
-    let _ = writeln!(s, "{}", out.paint("Memory", Style::Bold));
-    row(&mut s, "memory size", m.memory_size_mb.to_string());
-    row(
-        &mut s,
-        "max memory used (max/p99)",
+    t.heading("Memory");
+    t.row(["memory size".to_owned(), format!("{} MB", m.memory_size_mb)]);
+    t.row([
+        "max memory used (max/p99)".to_owned(),
         format!(
             "{} MB / {:.1} MB",
             m.max_memory_used_mb, m.p99_memory_used_mb
         ),
-    );
-    row(
-        &mut s,
-        "headroom (max/p99)",
+    ]);
+    t.row([
+        "headroom (max/p99)".to_owned(),
         format!(
             "{:.1}% / {:.1}%",
             m.headroom_percent, m.p99_headroom_percent
         ),
-    );
+    ]);
     let c = &a.cost;
-    let _ = writeln!(s, "{}", out.paint("Cost", Style::Bold));
-    row(
-        &mut s,
-        "logged invocations",
+    t.heading("Cost");
+    t.row([
+        "logged invocations".to_owned(),
         format!(
             "{:.6} USD ({} {} in {})",
-            c.total_usd,
-            c.memory_size_mb.get(),
-            c.architecture,
-            c.region
+            c.total_usd, c.memory_size_mb, c.architecture, c.region
         ),
-    );
-    row(
-        &mut s,
-        "per million",
+    ]);
+    t.row([
+        "per million".to_owned(),
         format!("{:.4} USD", c.usd_per_million),
-    );
-    if let Some(t) = &a.traffic {
-        let _ = writeln!(s, "{}", out.paint("Traffic (per minute)", Style::Bold));
-        row(&mut s, "minutes", t.minutes.to_string());
-        row(
-            &mut s,
-            "req/s (avg/p95/peak)",
-            format!(
-                "{:.3} / {:.3} / {:.3}",
-                t.average_rps, t.p95_rps, t.peak_rps
-            ),
-        );
+    ]);
+}
+
+/// Concurrency needed, reserved and provisioned, each with its formula.
+fn concurrency(t: &mut Table, fig: &analyzer::concurrency::ConcurrencyFigures) {
+    t.heading("Concurrency");
+    for f in &fig.needed {
+        t.row([f.name.clone(), format!("{:.2}  ({})", f.value, f.formula)]);
     }
-    if let Some(fig) = &a.concurrency {
-        let _ = writeln!(s, "{}", out.paint("Concurrency", Style::Bold));
-        for f in &fig.needed {
-            row(&mut s, &f.name, format!("{:.2}  ({})", f.value, f.formula));
-        }
-        if let Some(r) = &fig.reserved {
-            let f = &r.reserved_concurrency;
-            row(&mut s, &f.name, format!("{}  ({})", f.value, f.formula));
-            let f = &r.throttled_rps_at_peak;
-            row(&mut s, &f.name, format!("{:.3} req/s", f.value));
-        }
-        let p = &fig.provisioned;
-        for f in [
-            &p.provisioned_concurrency,
-            &p.cold_starts_removed_share,
-            &p.on_demand_monthly_usd,
-            &p.with_provisioned_monthly_usd,
-            &p.utilization,
-            &p.break_even_utilization,
-        ] {
-            row(&mut s, &f.name, format!("{:.4} {}", f.value, f.unit));
-        }
+    if let Some(r) = &fig.reserved {
+        let f = &r.reserved_concurrency;
+        t.row([f.name.clone(), format!("{}  ({})", f.value, f.formula)]);
+        let f = &r.throttled_rps_at_peak;
+        t.row([f.name.clone(), format!("{:.3} req/s", f.value)]);
     }
-    for w in &a.warnings {
-        let _ = writeln!(
-            s,
-            "{}",
-            out.paint(&format!("warning: {}", w.message), Style::Yellow)
-        );
+    let p = &fig.provisioned;
+    for f in [
+        &p.provisioned_concurrency,
+        &p.cold_starts_removed_share,
+        &p.on_demand_monthly_usd,
+        &p.with_provisioned_monthly_usd,
+        &p.utilization,
+        &p.break_even_utilization,
+    ] {
+        t.row([f.name.clone(), format!("{:.4} {}", f.value, f.unit)]);
     }
-    s
 }
 
 #[cfg(test)]

@@ -4,15 +4,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use analyzer::result::{ConfigKey, Strategy, TuningResult};
+use analyzer::result::{ConfigKey, PowerValues, SamplingPrecision, Strategy, TuningResult};
 use analyzer::units::{Architecture, MemoryMb};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use serde_json::{Value, json};
+use serde_json::json;
 use tuner::steps::RunInput;
+use tuner::steps::initialize::MIN_NUM;
 
 use crate::output::Output;
-use crate::{render, session};
+use crate::plan::{self, Target, TargetArgs, typed};
+use crate::{render, tuning};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -21,10 +23,10 @@ Examples:
   powertune tune --function my-function --region eu-west-1 --num 20 --precision 0.05
   powertune tune --via sfn --state-machine arn:aws:states:eu-west-1:123456789012:stateMachine:powertune --function my-function --no-wait";
 
-/// Help of the flattened `--function` ([`session::AwsArgs`]).
+/// Help of the flattened `--function` ([`crate::aws::AwsArgs`]).
 const FUNCTION_HELP: &str =
     "Tune a deployed function (name or ARN), with credentials from the usual AWS chain";
-/// Help of the flattened `--endpoint-url` ([`session::AwsArgs`]).
+/// Help of the flattened `--endpoint-url` ([`crate::aws::AwsArgs`]).
 const ENDPOINT_URL_HELP: &str =
     "Lambda (or, with --via sfn, Step Functions) endpoint URL to use instead of AWS's";
 
@@ -48,24 +50,30 @@ pub enum ViaArg {
     Sfn,
 }
 
+/// Help of the flattened `--local` ([`TargetArgs`]).
+const LOCAL_HELP: &str = "Tune the function at PATH in the embedded emulator: a bootstrap executable or a folder holding one";
+
+impl From<StrategyArg> for Strategy {
+    fn from(value: StrategyArg) -> Self {
+        match value {
+            StrategyArg::Cost => Strategy::Cost,
+            StrategyArg::Speed => Strategy::Speed,
+            StrategyArg::Balanced => Strategy::Balanced,
+        }
+    }
+}
+
 /// Tune one function: locally (--local) or on AWS (--function).
 #[derive(Debug, Args)]
 #[command(
     after_help = AFTER_HELP,
+    mut_arg("local", |a| a.help(LOCAL_HELP)),
     mut_arg("function", |a| a.help(FUNCTION_HELP)),
     mut_arg("endpoint_url", |a| a.help(ENDPOINT_URL_HELP))
 )]
 pub struct TuneArgs {
-    /// Tune the function at PATH in the embedded emulator: a bootstrap executable or a folder holding one.
-    #[arg(
-        long,
-        value_name = "PATH",
-        conflicts_with = "function",
-        required_unless_present = "function"
-    )]
-    pub local: Option<PathBuf>,
     #[command(flatten)]
-    pub aws: session::AwsArgs,
+    pub target: TargetArgs,
     /// Run the tuning here (local) or as a Step Functions execution (sfn, needs --state-machine and --function).
     #[arg(
         long,
@@ -84,8 +92,13 @@ pub struct TuneArgs {
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
     /// Memory sizes in MB, comma separated [default: 128,256,512,1024,1536,3008].
-    #[arg(long, value_delimiter = ',', value_name = "MB,...")]
-    pub memory: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "MB,...",
+        value_parser = typed::<MemoryMb>("--memory 128,512,1024")
+    )]
+    pub memory: Vec<MemoryMb>,
     /// Invocations per configuration, at least 5 [default: 10].
     #[arg(long)]
     pub num: Option<u32>,
@@ -100,8 +113,13 @@ pub struct TuneArgs {
     #[arg(long, value_enum)]
     pub strategy: Option<StrategyArg>,
     /// Architectures to compare, comma separated: x86_64, arm64 (default: the function's own).
-    #[arg(long, value_delimiter = ',', value_name = "ARCH,...")]
-    pub architectures: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ARCH,...",
+        value_parser = typed::<Architecture>("--architectures x86_64,arm64")
+    )]
+    pub architectures: Vec<Architecture>,
     /// Invoke each configuration's samples in parallel rather than one after another.
     #[arg(long)]
     pub parallel: bool,
@@ -125,185 +143,152 @@ pub struct TuneArgs {
     pub peak_rps: Option<f64>,
 }
 
-/// The flags as a validated run input (second parsing stage).
-pub fn run_input(args: &TuneArgs, lambda_arn: &str) -> anyhow::Result<RunInput> {
-    let mut value = match &args.input {
-        Some(path) => {
-            let text = if path.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin()).context("reading --input from stdin")?
-            } else {
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("reading --input {}", path.display()))?
-            };
-            serde_json::from_str::<Value>(&text)
-                .with_context(|| format!("--input {}: not JSON", path.display()))?
+impl TuneArgs {
+    /// The execution input: `--input` (or the defaults) for `lambda_arn`, with the flags
+    /// applied to its typed fields, validated.
+    fn run_input(&self, lambda_arn: &str) -> anyhow::Result<RunInput> {
+        let mut input = plan::execution_input(self.input.as_deref(), lambda_arn)?;
+        let tuning = &mut input.tuning;
+        if let Some(num) = self.num {
+            if num < MIN_NUM {
+                bail!("--num {num}: must be at least {MIN_NUM} invocations per configuration");
+            }
+            tuning.num = num;
         }
-        None => json!({}),
-    };
-    let Some(obj) = value.as_object_mut() else {
-        bail!("--input: expected a JSON object like {{\"lambdaARN\": \"...\", \"num\": 10}}");
-    };
-    if args.local.is_some() || !obj.contains_key("lambdaARN") || args.aws.function.is_some() {
-        obj.insert("lambdaARN".into(), json!(lambda_arn));
-    }
-    if let Some(num) = args.num {
-        if num < tuner::steps::initialize::MIN_NUM {
-            bail!(
-                "--num {num}: must be at least {} invocations per configuration",
-                tuner::steps::initialize::MIN_NUM
-            );
+        if !self.memory.is_empty() {
+            tuning.power_values = Some(PowerValues::List(
+                self.memory.iter().map(|m| m.get()).collect(),
+            ));
         }
-        obj.insert("num".into(), json!(num));
-    }
-    obj.entry("num").or_insert(json!(10));
-    if !args.memory.is_empty() {
-        let mut sizes = Vec::new();
-        for m in &args.memory {
-            let size: MemoryMb = m
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--memory {m}: {e}; e.g. --memory 128,512,1024"))?;
-            sizes.push(size.get());
+        if let Some(p) = &self.payload {
+            tuning.payload = Some(serde_json::from_str(p).with_context(|| {
+                format!("--payload {p}: not JSON; quote it, e.g. --payload '{{\"key\": 1}}'")
+            })?);
         }
-        obj.insert("powerValues".into(), json!(sizes));
+        if let Some(strategy) = self.strategy {
+            tuning.strategy = strategy.into();
+        }
+        if !self.architectures.is_empty() {
+            tuning.architectures.clone_from(&self.architectures);
+        }
+        if self.parallel {
+            tuning.parallel_invocation = true;
+        }
+        if let Some(width) = self.precision {
+            if !(width > 0.0 && width <= 1.0) {
+                bail!(
+                    "--precision {width}: must be above 0 and at most 1, e.g. 0.05 for a CI 5% of the mean wide"
+                );
+            }
+            tuning.precision = Some(SamplingPrecision {
+                relative_width: width,
+                confidence: 0.95,
+                min_samples: self.min_samples,
+            });
+        }
+        if !self.allowed_exceptions.is_empty() {
+            input
+                .allowed_exceptions
+                .clone_from(&self.allowed_exceptions);
+        }
+        tuner::steps::initialize::validate(&input)?;
+        Ok(input)
     }
-    if let Some(p) = &args.payload {
-        let payload: Value = serde_json::from_str(p).with_context(|| {
-            format!("--payload {p}: not JSON; quote it, e.g. --payload '{{\"key\": 1}}'")
-        })?;
-        obj.insert("payload".into(), payload);
-    }
-    if !args.allowed_exceptions.is_empty() {
-        obj.insert("allowedExceptions".into(), json!(args.allowed_exceptions));
-    }
-    if let Some(s) = args.strategy {
-        let strategy = match s {
-            StrategyArg::Cost => Strategy::Cost,
-            StrategyArg::Speed => Strategy::Speed,
-            StrategyArg::Balanced => Strategy::Balanced,
+}
+
+/// Where a tuning runs.
+#[derive(Debug)]
+enum Via {
+    /// In this process.
+    Here,
+    /// As an execution of the state machine `state_machine`; `wait` for its result.
+    Sfn { state_machine: String, wait: bool },
+}
+
+/// A validated tuning (the second parsing stage).
+#[derive(Debug)]
+struct Plan {
+    target: Target,
+    input: RunInput,
+    via: Via,
+    parallel_configurations: usize,
+    out: PathBuf,
+    /// Average and peak request rates, for concurrency figures.
+    rates: Option<(f64, f64)>,
+}
+
+impl TryFrom<TuneArgs> for Plan {
+    type Error = anyhow::Error;
+
+    fn try_from(mut args: TuneArgs) -> anyhow::Result<Self> {
+        if args.parallel_configurations == 0 {
+            bail!("--parallel-configurations 0: must be at least 1");
+        }
+        let via = match (args.via, &args.state_machine) {
+            (ViaArg::Sfn, Some(machine)) => Via::Sfn {
+                state_machine: machine.clone(),
+                wait: !args.no_wait,
+            },
+            (ViaArg::Sfn, None) => bail!("--via sfn needs --state-machine ARN"),
+            (ViaArg::Local, None) if !args.no_wait => Via::Here,
+            (ViaArg::Local, _) => {
+                bail!("--state-machine and --no-wait apply to Step Functions runs: add --via sfn")
+            }
         };
-        obj.insert("strategy".into(), json!(strategy));
+        let target = Target::try_from(std::mem::take(&mut args.target))?;
+        let input = args.run_input(target.lambda_arn())?;
+        Ok(Plan {
+            target,
+            input,
+            via,
+            parallel_configurations: args.parallel_configurations,
+            out: args.out,
+            rates: args.rps.map(|rps| (rps, args.peak_rps.unwrap_or(rps))),
+        })
     }
-    if !args.architectures.is_empty() {
-        let mut archs = Vec::new();
-        for a in &args.architectures {
-            let arch: Architecture = a
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--architectures {a}: {e}"))?;
-            archs.push(arch);
-        }
-        obj.insert("architectures".into(), json!(archs));
-    }
-    if args.parallel {
-        obj.insert("parallelInvocation".into(), json!(true));
-    }
-    if let Some(width) = args.precision {
-        if !(width > 0.0 && width <= 1.0) {
-            bail!(
-                "--precision {width}: must be above 0 and at most 1, e.g. 0.05 for a CI 5% of the mean wide"
-            );
-        }
-        obj.insert(
-            "precision".into(),
-            json!({"relativeWidth": width, "confidence": 0.95, "minSamples": args.min_samples}),
-        );
-    }
-    let input: RunInput = serde_json::from_value(value).context("the tuning input")?;
-    tuner::steps::initialize::validate(&input)?;
-    Ok(input)
 }
 
 impl TuneArgs {
     /// Runs the command.
     pub fn run(self, out: &Output) -> anyhow::Result<ExitCode> {
-        if self.parallel_configurations == 0 {
-            bail!("--parallel-configurations 0: must be at least 1");
-        }
-        if self.via == ViaArg::Local && (self.state_machine.is_some() || self.no_wait) {
-            bail!("--state-machine and --no-wait apply to Step Functions runs: add --via sfn");
-        }
+        let Plan {
+            target,
+            input,
+            via,
+            parallel_configurations,
+            out: dir,
+            rates,
+        } = Plan::try_from(self)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .context("starting the async runtime")?;
         let ran = runtime.block_on(async {
-            if self.via == ViaArg::Sfn {
-                let function = self
-                    .aws
-                    .function
-                    .clone()
-                    .context("--via sfn needs --function")?;
-                let machine = self
-                    .state_machine
-                    .as_deref()
-                    .context("--via sfn needs --state-machine ARN")?;
-                let input = run_input(&self, &function)?;
-                let (config, _) = self.aws.sdk_config().await?;
-                let client = aws_sdk_sfn::Client::new(&config);
-                let arn = start_execution(&client, machine, &input).await?;
-                if self.no_wait {
-                    return Ok::<_, anyhow::Error>(Ran::Started(arn));
-                }
-                out.note(&format!("started execution {arn}"));
-                let result = wait_execution(out, &client, &arn).await?;
-                let invocations = result
-                    .configurations
-                    .iter()
-                    .map(|c| (c.key, u32::try_from(c.samples.len()).unwrap_or(u32::MAX)))
-                    .collect();
-                Ok(Ran::Done(function, Box::new(result), invocations))
-            } else if let Some(path) = &self.local {
-                let function = session::resolve_local(path, None)?;
-                let input = run_input(&self, &function.name)?;
-                let mut outcomes =
-                    session::tune_local(out, vec![(function, input)], self.parallel_configurations)
-                        .await?;
-                let (name, outcome) = outcomes.pop().context("the run produced no result")?;
-                Ok(Ran::Done(
-                    name,
-                    Box::new(outcome.result),
-                    outcome.invocations,
-                ))
-            } else {
-                let function = self
-                    .aws
-                    .function
-                    .clone()
-                    .context("--function or --local is required")?;
-                let input = run_input(&self, &function)?;
-                let (config, region) = self.aws.sdk_config().await?;
-                let client = aws_sdk_lambda::Client::new(&config);
-                let outcome =
-                    session::tune_remote(out, input, &client, region, self.parallel_configurations)
-                        .await?;
-                Ok(Ran::Done(
-                    function,
-                    Box::new(outcome.result),
-                    outcome.invocations,
-                ))
+            match via {
+                Via::Here => tune_here(out, target, input, parallel_configurations).await,
+                Via::Sfn {
+                    state_machine,
+                    wait,
+                } => tune_via_sfn(out, target, input, &state_machine, wait).await,
             }
         })?;
-        let (title, mut result, invocations) = match ran {
-            Ran::Done(title, result, invocations) => (title, result, invocations),
-            Ran::Started(arn) => {
-                if out.json() {
-                    out.print(&serde_json::to_string_pretty(
-                        &json!({"executionArn": arn}),
-                    )?)?;
-                } else {
-                    out.print(&arn)?;
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
+        let Some(Ran {
+            title,
+            mut result,
+            invocations,
+        }) = ran
+        else {
+            return Ok(ExitCode::SUCCESS);
         };
-        if let Some(rps) = self.rps {
-            result.concurrency = Some(concurrency(&result, rps, self.peak_rps.unwrap_or(rps))?);
+        if let Some((rps, peak_rps)) = rates {
+            result.concurrency = Some(concurrency(&result, rps, peak_rps)?);
         }
         if out.json() {
             out.print(&serde_json::to_string_pretty(&result)?)?;
         } else {
             out.print(&render::table(out, &title, &result, &invocations))?;
         }
-        let written = render::write_files(&self.out, &result)?;
+        let written = render::write_files(&dir, &result)?;
         if let Some(first) = written.first() {
             out.note(&format!(
                 "wrote {} and {} more file(s)",
@@ -315,12 +300,82 @@ impl TuneArgs {
     }
 }
 
-/// How a run ended.
-enum Ran {
-    /// With a result: the title, the result and the invocations per configuration.
-    Done(String, Box<TuningResult>, Vec<(ConfigKey, u32)>),
-    /// With `--no-wait`: the execution ARN.
-    Started(String),
+/// A finished run: the title, the result and the invocations per configuration.
+struct Ran {
+    title: String,
+    result: Box<TuningResult>,
+    invocations: Vec<(ConfigKey, u32)>,
+}
+
+/// Tunes in this process: in the embedded emulator, or against the Lambda API.
+async fn tune_here(
+    out: &Output,
+    target: Target,
+    input: RunInput,
+    parallel_configurations: usize,
+) -> anyhow::Result<Option<Ran>> {
+    match target {
+        Target::Local(function) => {
+            let mut outcomes =
+                tuning::tune_local(out, vec![(function, input)], parallel_configurations).await?;
+            let (title, outcome) = outcomes.pop().context("the run produced no result")?;
+            Ok(Some(Ran {
+                title,
+                result: Box::new(outcome.result),
+                invocations: outcome.invocations,
+            }))
+        }
+        Target::Deployed { function, aws } => {
+            let (config, region) = aws.sdk_config().await?;
+            let client = aws_sdk_lambda::Client::new(&config);
+            let outcome =
+                tuning::tune_remote(out, input, &client, region, parallel_configurations).await?;
+            Ok(Some(Ran {
+                title: function,
+                result: Box::new(outcome.result),
+                invocations: outcome.invocations,
+            }))
+        }
+    }
+}
+
+/// Tunes as an execution of the deployed state machine; with `wait`, returns its result,
+/// otherwise prints the execution ARN and returns `None`.
+async fn tune_via_sfn(
+    out: &Output,
+    target: Target,
+    input: RunInput,
+    machine: &str,
+    wait: bool,
+) -> anyhow::Result<Option<Ran>> {
+    let Target::Deployed { function, aws } = target else {
+        bail!("--via sfn needs --function");
+    };
+    let (config, _) = aws.sdk_config().await?;
+    let client = aws_sdk_sfn::Client::new(&config);
+    let arn = start_execution(&client, machine, &input).await?;
+    if !wait {
+        if out.json() {
+            out.print(&serde_json::to_string_pretty(
+                &json!({"executionArn": arn}),
+            )?)?;
+        } else {
+            out.print(&arn)?;
+        }
+        return Ok(None);
+    }
+    out.note(&format!("started execution {arn}"));
+    let result = wait_execution(out, &client, &arn).await?;
+    let invocations = result
+        .configurations
+        .iter()
+        .map(|c| (c.key, u32::try_from(c.samples.len()).unwrap_or(u32::MAX)))
+        .collect();
+    Ok(Some(Ran {
+        title: function,
+        result: Box::new(result),
+        invocations,
+    }))
 }
 
 /// Starts an execution of `machine` with `input` as its input; returns the execution ARN.

@@ -7,7 +7,7 @@ use tracing::{info, instrument, warn};
 
 use super::{
     CleanInput, CleanOutput, NAME_PREFIX, OriginalConfiguration, RUN_TAG, SOURCE_TAG,
-    VERSION_DESCRIPTION_PREFIX, architecture_of, function_name, initialize, unqualified,
+    VERSION_DESCRIPTION_PREFIX, architecture_of, function_name, unqualified,
 };
 use crate::error::{Error, Result};
 
@@ -103,7 +103,8 @@ pub async fn clean(client: &Client, input: &CleanInput) -> Result<CleanOutput> {
         recover_original(&source_name, latest, &version_prefix)
     });
     if let Some(original) = original {
-        out.restored = initialize::restore(client, &target, &original).await?;
+        out.restored =
+            super::original::restore(client, &target, original.memory_and_description()).await?;
     }
     info!(
         aliases = out.deleted_aliases.len(),

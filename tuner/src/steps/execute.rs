@@ -16,25 +16,6 @@ use super::{ExecuteInput, ExecuteOutput, initialize};
 use crate::error::{Error, Result};
 use crate::payload::{self, Event};
 
-/// Attempts of one invocation while Lambda throttles it.
-pub const THROTTLE_ATTEMPTS: u32 = 8;
-
-/// Half of `delay` plus a random part of the other half ("equal jitter"): invocations
-/// throttled together do not all retry at the same instant, and each still waits at least
-/// half the backoff.
-fn jittered(delay: Duration) -> Duration {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
-        ^ CALLS.fetch_add(1, Ordering::Relaxed).rotate_left(32);
-    let half = delay / 2;
-    let span = usize::try_from(half.as_micros()).unwrap_or(usize::MAX);
-    let extra = analyzer::stats::SplitMix64::new(seed).below(span.saturating_add(1));
-    half + Duration::from_micros(extra as u64)
-}
-
 /// Runs the step with no progress reporting. See [`execute_with_progress`].
 ///
 /// # Errors
@@ -50,7 +31,8 @@ pub async fn execute(client: &Client, input: &ExecuteInput) -> Result<ExecuteOut
 ///
 /// [`Error::FunctionError`] as soon as an invocation fails with an error type not listed in
 /// `allowedExceptions` (aws-lambda-power-tuning fails the same way), [`Error::Throttled`] when
-/// Lambda still throttles after [`THROTTLE_ATTEMPTS`], [`Error::MissingReport`] when a log tail
+/// Lambda still throttles after [`crate::retry::INVOKE_ATTEMPTS`] calls,
+/// [`Error::MissingReport`] when a log tail
 /// holds no REPORT record, [`Error::Lambda`] for any other failed call.
 #[instrument(skip_all, fields(memory_mb = input.configuration.memory_mb.get(), arch = %input.configuration.architecture))]
 pub async fn execute_with_progress(
@@ -261,7 +243,7 @@ impl Invoker {
         })
     }
 
-    /// One Invoke, retried with exponential backoff while throttled.
+    /// One Invoke, under the tuner's retry policy ([`crate::retry`]).
     async fn call(
         &self,
         function: &str,
@@ -269,52 +251,23 @@ impl Invoker {
         body: Option<Vec<u8>>,
         tail: bool,
     ) -> Result<Invocation> {
-        let mut delay = Duration::from_millis(100);
-        for attempt in 1..=THROTTLE_ATTEMPTS {
-            let mut request = self
-                .client
-                .invoke()
-                .function_name(function)
-                .set_qualifier(qualifier.map(str::to_owned))
-                .set_payload(body.clone().map(Blob::new));
-            if tail {
-                request = request.log_type(LogType::Tail);
-            }
-            match request.send().await {
-                Ok(out) => {
-                    return Ok(Invocation {
-                        function_error: out.function_error().map(str::to_owned),
-                        log_result: out.log_result().map(str::to_owned),
-                        payload: out
-                            .payload()
-                            .map(|b| b.as_ref().to_vec())
-                            .unwrap_or_default(),
-                    });
-                }
-                Err(err) => {
-                    let throttled = err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_too_many_requests_exception());
-                    if !throttled {
-                        return Err(Error::lambda("Invoke", function, err));
-                    }
-                    let wait = jittered(delay);
-                    warn!(
-                        attempt,
-                        delay_ms = wait.as_millis() as u64,
-                        "throttled, retrying"
-                    );
-                    if attempt < THROTTLE_ATTEMPTS {
-                        tokio::time::sleep(wait).await;
-                        delay = (delay * 2).min(Duration::from_secs(5));
-                    }
-                }
-            }
+        let mut request = self
+            .client
+            .invoke()
+            .function_name(function)
+            .set_qualifier(qualifier.map(str::to_owned))
+            .set_payload(body.map(Blob::new));
+        if tail {
+            request = request.log_type(LogType::Tail);
         }
-        Err(Error::Throttled {
-            function: function.to_owned(),
-            memory_mb: self.memory_mb,
-            attempts: THROTTLE_ATTEMPTS,
+        let out = crate::retry::invoke(request, function, self.memory_mb).await?;
+        Ok(Invocation {
+            function_error: out.function_error().map(str::to_owned),
+            log_result: out.log_result().map(str::to_owned),
+            payload: out
+                .payload()
+                .map(|b| b.as_ref().to_vec())
+                .unwrap_or_default(),
         })
     }
 }

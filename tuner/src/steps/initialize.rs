@@ -12,9 +12,9 @@ use aws_smithy_types::Blob;
 use tracing::{info, instrument};
 
 use super::{
-    InitializeOutput, NAME_PREFIX, OriginalConfiguration, RUN_TAG, RunInput, SOURCE_TAG,
-    TunedConfiguration, VERSION_DESCRIPTION_PREFIX, architecture_of, function_name,
-    sdk_architecture, unqualified, wait_until_ready,
+    InitializeOutput, NAME_PREFIX, RUN_TAG, RunInput, SOURCE_TAG, TunedConfiguration,
+    VERSION_DESCRIPTION_PREFIX, function_name, original, sdk_architecture, unqualified,
+    wait_until_ready,
 };
 use crate::error::{Error, Result};
 
@@ -238,32 +238,6 @@ pub fn version_description(
     text
 }
 
-/// Reads the function's current configuration (after waiting for any update in flight).
-///
-/// # Errors
-///
-/// [`Error::Lambda`] when the function cannot be read, [`Error::Timeout`] when it never
-/// settles.
-pub async fn read_original(client: &Client, lambda_arn: &str) -> Result<OriginalConfiguration> {
-    let target = unqualified(lambda_arn);
-    let config = wait_until_ready(client, target).await?;
-    let memory_mb = config
-        .memory_size()
-        .and_then(|m| u32::try_from(m).ok())
-        .and_then(|m| MemoryMb::try_from(m).ok())
-        .unwrap_or(MemoryMb::LAMBDA_DEFAULT);
-    Ok(OriginalConfiguration {
-        function_name: config
-            .function_name()
-            .unwrap_or(function_name(lambda_arn))
-            .to_owned(),
-        function_arn: config.function_arn().map(|a| unqualified(a).to_owned()),
-        memory_mb,
-        description: config.description().unwrap_or_default().to_owned(),
-        architecture: architecture_of(config.architectures()),
-    })
-}
-
 /// Runs the step: validates the input, makes a temporary copy for each architecture the
 /// function lacks, and for each memory size sets it, waits for the update, publishes a version
 /// and points an alias at it; then restores the original memory size and description.
@@ -280,7 +254,9 @@ pub async fn initialize(client: &Client, input: &RunInput) -> Result<InitializeO
         .run_id
         .as_deref()
         .map_or_else(new_run_id, super::safe_run_id);
-    let original = read_original(client, &input.tuning.lambda_arn).await?;
+    let original = original::read(client, &input.tuning.lambda_arn)
+        .await?
+        .configuration;
     let target = unqualified(&input.tuning.lambda_arn).to_owned();
     let archs: Vec<Architecture> = if input.tuning.architectures.is_empty() {
         vec![original.architecture]
@@ -310,7 +286,7 @@ pub async fn initialize(client: &Client, input: &RunInput) -> Result<InitializeO
     };
     let result = prepare_all(client, input, &plan, &archs, &target, &mut output).await;
     // The original function is put back whatever happened above.
-    let restored = restore(client, &target, &original).await;
+    let restored = original::restore(client, &target, original.memory_and_description()).await;
     result?;
     restored?;
     output
@@ -431,40 +407,6 @@ async fn publish_configuration(
             .map_err(|e| Error::lambda("UpdateAlias", function, e))?;
     }
     Ok(version)
-}
-
-/// Writes the original memory size and description back, if they differ, and waits.
-pub(crate) async fn restore(
-    client: &Client,
-    target: &str,
-    original: &OriginalConfiguration,
-) -> Result<bool> {
-    let config = client
-        .get_function_configuration()
-        .function_name(target)
-        .send()
-        .await
-        .map_err(|e| Error::lambda("GetFunctionConfiguration", target, e))?;
-    let memory_now = config.memory_size().and_then(|m| u32::try_from(m).ok());
-    let description_now = config.description().unwrap_or_default();
-    if memory_now == Some(original.memory_mb.get()) && description_now == original.description {
-        return Ok(false);
-    }
-    wait_until_ready(client, target).await?;
-    client
-        .update_function_configuration()
-        .function_name(target)
-        .memory_size(original.memory_mb.into())
-        .description(&original.description)
-        .send()
-        .await
-        .map_err(|e| Error::lambda("UpdateFunctionConfiguration", target, e))?;
-    wait_until_ready(client, target).await?;
-    info!(
-        memory_mb = original.memory_mb.get(),
-        "original configuration restored"
-    );
-    Ok(true)
 }
 
 /// Name of the temporary copy of `function` for `arch` (at most 64 characters).

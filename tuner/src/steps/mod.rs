@@ -24,6 +24,7 @@ pub mod clean;
 pub mod execute;
 pub mod initialize;
 pub mod optimize;
+pub mod original;
 
 /// Prefix of every alias, version description and temporary function a run creates.
 pub const NAME_PREFIX: &str = "powertune-";

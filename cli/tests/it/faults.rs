@@ -1,12 +1,14 @@
 //! `powertune tune --local` interrupted with SIGINT midway leaves nothing behind: no process,
 //! no cgroup, no temporary folder.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use test_support::example_bin;
+
+use crate::harness::read_until;
 
 /// Pids of the live (non-zombie) children of `parent`.
 fn children_of(parent: u32) -> Vec<i32> {
@@ -73,18 +75,10 @@ fn sigint_during_a_local_tuning_leaves_no_process_cgroup_or_temp_folder() {
     let pid = child.id();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(300);
-    let mut line = String::new();
     let mut environments = Vec::new();
     let mut cgroups = Vec::new();
     // Midway: the first configuration is measured and the run goes on.
-    while !line.contains("measured") {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "powertune ended early"
-        );
-        assert!(Instant::now() < deadline, "no configuration finished");
-    }
+    read_until(&mut stderr, "measured", Duration::from_secs(300));
     // Wait for a live environment of the next configuration, and note what it runs in.
     while environments.is_empty() {
         environments = children_of(pid);

@@ -1,35 +1,18 @@
 //! Whole tuning runs against the in-process emulator with the example functions, through the
 //! real aws-sdk-lambda client.
 
-mod common;
-
+use std::future::Future;
 use std::sync::Arc;
 
-use analyzer::result::{RunEnvironment, Strategy, TuningResult};
-use common::{Local, aliases_and_versions, memory_and_description};
+use analyzer::result::{Strategy, TuningResult};
 use serde_json::json;
 use tokio::sync::Notify;
-use tuner::local::{Options, Progress, ProgressFn, run};
-use tuner::steps::{self, ExecuteInput, RunInput};
+use tuner::local::{Outcome, Progress, ProgressFn, run};
+use tuner::steps::{self, ExecuteInput};
 
-fn options() -> Options {
-    Options {
-        parallel_configurations: 1,
-        environment: RunEnvironment {
-            backend: analyzer::environment::Backend::Emulator,
-            region: "us-east-1".into(),
-            powertune_version: "test".into(),
-            host_architecture: None,
-            host_cpus: None,
-            isolation: None,
-            started_at: None,
-        },
-    }
-}
-
-fn input(value: serde_json::Value) -> RunInput {
-    serde_json::from_value(value).unwrap()
-}
+use crate::harness::{
+    Local, aliases_and_versions, local_options, memory_and_description, run_input,
+};
 
 fn no_progress() -> ProgressFn {
     Arc::new(|_| {})
@@ -45,17 +28,29 @@ async fn assert_nothing_left(local: &Local, function: &str, memory_mb: i32) {
     );
 }
 
-/// A whole run of `value` (an execution input) that must succeed.
-async fn tune(client: &aws_sdk_lambda::Client, value: serde_json::Value) -> tuner::local::Outcome {
+/// A whole run of `value` (an execution input), reporting to `progress`, interrupted when
+/// `shutdown` completes.
+async fn run_with(
+    client: &aws_sdk_lambda::Client,
+    value: serde_json::Value,
+    progress: ProgressFn,
+    shutdown: impl Future<Output = ()>,
+) -> tuner::Result<Outcome> {
     run(
         client,
-        input(value),
-        &options(),
-        no_progress(),
-        std::future::pending(),
+        run_input(value),
+        &local_options(),
+        progress,
+        shutdown,
     )
     .await
-    .unwrap()
+}
+
+/// A whole run of `value` (an execution input) that must succeed.
+async fn tune(client: &aws_sdk_lambda::Client, value: serde_json::Value) -> Outcome {
+    run_with(client, value, no_progress(), std::future::pending())
+        .await
+        .unwrap()
 }
 
 fn pick(result: &TuningResult, strategy: Strategy) -> u32 {
@@ -73,20 +68,14 @@ fn pick(result: &TuningResult, strategy: Strategy) -> u32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cpu_bound_durations_fall_with_memory_and_cost_picks_less_memory_than_speed() {
     let local = Local::start("cpu-bound", "cpu").await;
-    let outcome = run(
+    let outcome = tune(
         &local.client,
-        input(
-            // 20 ms of waiting beside the hashing: below one vCPU the hashing costs the same
-            // at every size, so the wait is what makes the larger sizes dearer.
-            json!({"lambdaARN": "cpu", "num": 5, "powerValues": [128, 512, 1769],
-                     "payload": {"iterations": 3_000_000, "wait_ms": 20}}),
-        ),
-        &options(),
-        no_progress(),
-        std::future::pending(),
+        // 20 ms of waiting beside the hashing: below one vCPU the hashing costs the same at
+        // every size, so the wait is what makes the larger sizes dearer.
+        json!({"lambdaARN": "cpu", "num": 5, "powerValues": [128, 512, 1769],
+               "payload": {"iterations": 3_000_000, "wait_ms": 20}}),
     )
-    .await
-    .unwrap();
+    .await;
     let means: Vec<f64> = outcome
         .result
         .configurations
@@ -133,13 +122,10 @@ async fn io_bound_cost_strategy_picks_128_mb() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_function_fails_the_run_and_leaves_nothing_behind() {
     let local = Local::start("faulty", "faulty").await;
-    let err = run(
+    let err = run_with(
         &local.client,
-        input(
-            json!({"lambdaARN": "faulty", "num": 5, "powerValues": [256, 512],
-                     "payload": {"mode": "error"}}),
-        ),
-        &options(),
+        json!({"lambdaARN": "faulty", "num": 5, "powerValues": [256, 512],
+               "payload": {"mode": "error"}}),
         no_progress(),
         std::future::pending(),
     )
@@ -161,13 +147,10 @@ async fn an_interrupted_run_cleans_up_and_restores_the_original_configuration() 
             notify.notify_one();
         }
     });
-    let err = run(
+    let err = run_with(
         &local.client,
-        input(
-            json!({"lambdaARN": "io", "num": 50, "powerValues": [128, 256, 512],
-                     "payload": {"sleep_ms": 20}}),
-        ),
-        &options(),
+        json!({"lambdaARN": "io", "num": 50, "powerValues": [128, 256, 512],
+               "payload": {"sleep_ms": 20}}),
         progress,
         async move { first_sample.notified().await },
     )
@@ -181,14 +164,14 @@ async fn an_interrupted_run_cleans_up_and_restores_the_original_configuration() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adaptive_sampling_stops_early_on_steady_durations() {
     let local = Local::start("io-bound", "io").await;
-    let run_input = input(json!({"lambdaARN": "io", "num": 40, "powerValues": [512],
+    let input = run_input(json!({"lambdaARN": "io", "num": 40, "powerValues": [512],
                                  "payload": {"sleep_ms": 40},
                                  "precision": {"relativeWidth": 0.2, "minSamples": 5}}));
-    let init = steps::initialize(&local.client, &run_input).await.unwrap();
+    let init = steps::initialize(&local.client, &input).await.unwrap();
     let out = steps::execute(
         &local.client,
         &ExecuteInput {
-            input: run_input.clone(),
+            input: input.clone(),
             configuration: init.configurations[0].clone(),
         },
     )

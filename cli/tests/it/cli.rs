@@ -1,20 +1,15 @@
 //! The `powertune` binary end to end: exit codes, stderr wording, JSON output, colour, and
 //! runs against the embedded emulator with the example functions.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use test_support::example_bin;
 
-fn powertune() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_powertune"));
-    cmd.env_remove("RUST_LOG").env_remove("NO_COLOR");
-    cmd
-}
+use crate::harness::{powertune, read_until, tune_example};
 
 #[test]
 fn help_documents_the_exit_codes() {
@@ -75,12 +70,9 @@ fn tune_with_a_missing_local_path_names_the_flag() {
 #[test]
 fn tune_local_json_prints_one_parseable_result_and_writes_the_files() {
     let out = tempfile::tempdir().unwrap();
-    let assert = powertune()
-        .args(["tune", "--json", "--num", "5", "--memory", "128,512"])
-        .args(["--payload", r#"{"sleep_ms": 5}"#, "--local"])
-        .arg(example_bin("io-bound"))
-        .arg("--out")
-        .arg(out.path())
+    let assert = tune_example("io-bound", out.path())
+        .args(["--json", "--num", "5", "--memory", "128,512"])
+        .args(["--payload", r#"{"sleep_ms": 5}"#])
         .assert()
         .success();
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
@@ -99,17 +91,14 @@ fn tune_local_json_prints_one_parseable_result_and_writes_the_files() {
 fn no_color_gives_no_escape_codes_while_color_always_does() {
     let out = tempfile::tempdir().unwrap();
     let run = |extra: &[&str], no_color: bool| {
-        let mut cmd = powertune();
+        let mut cmd = tune_example("io-bound", out.path());
         if no_color {
             cmd.env("NO_COLOR", "1");
         }
         let assert = cmd
-            .args(["tune", "--num", "5", "--memory", "128"])
+            .args(["--num", "5", "--memory", "128"])
             .args(extra)
-            .args(["--payload", r#"{"sleep_ms": 1}"#, "--local"])
-            .arg(example_bin("io-bound"))
-            .arg("--out")
-            .arg(out.path())
+            .args(["--payload", r#"{"sleep_ms": 1}"#])
             .assert()
             .success();
         let output = assert.get_output();
@@ -132,18 +121,44 @@ fn no_color_gives_no_escape_codes_while_color_always_does() {
 }
 
 #[test]
+fn verbose_logs_carry_no_escape_codes_with_color_never_json_or_no_color() {
+    let out = tempfile::tempdir().unwrap();
+    for (flags, no_color) in [
+        (&["--color", "never"][..], false),
+        (&["--json"][..], false),
+        (&[][..], true),
+    ] {
+        let mut cmd = tune_example("io-bound", out.path());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let assert = cmd
+            .arg("-v")
+            .args(flags)
+            .args(["--num", "5", "--memory", "128"])
+            .args(["--payload", r#"{"sleep_ms": 1}"#])
+            .assert()
+            .success();
+        let output = assert.get_output();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("DEBUG"),
+            "{flags:?}: no debug logs: {stderr}"
+        );
+        assert!(!stderr.contains("\x1b["), "{flags:?}: {stderr}");
+        assert!(!output.stdout.contains(&0x1b), "{flags:?}");
+    }
+}
+
+#[test]
 fn a_failing_function_exits_2_naming_its_error_unless_the_error_is_allowed() {
     let out = tempfile::tempdir().unwrap();
     let tune = || {
-        let mut cmd = powertune();
+        let mut cmd = tune_example("faulty", out.path());
         // Weighted payloads: 3 of the 5 invocations fail, 2 succeed.
         let payloads = r#"[{"payload": {"mode": "error"}, "weight": 3},
                            {"payload": {"mode": "ok"}, "weight": 2}]"#;
-        cmd.args(["tune", "--num", "5", "--memory", "128"])
-            .args(["--payload", payloads, "--local"])
-            .arg(example_bin("faulty"))
-            .arg("--out")
-            .arg(out.path());
+        cmd.args(["--num", "5", "--memory", "128", "--payload", payloads]);
         cmd
     };
     let failed = tune().assert().code(2).stderr(
@@ -189,17 +204,8 @@ fn sigint_midway_cleans_up_and_exits_2() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut line = String::new();
     // The first configuration finished: the run is midway.
-    while !line.contains("measured") {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "powertune ended early"
-        );
-        assert!(Instant::now() < deadline, "no configuration finished");
-    }
+    read_until(&mut stderr, "measured", Duration::from_secs(120));
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,

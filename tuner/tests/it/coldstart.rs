@@ -1,15 +1,14 @@
 //! Cold-start measurement against the in-process emulator through the real aws-sdk-lambda
 //! client: every sample is a new environment, and the function's settings are put back.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use analyzer::units::MemoryMb;
 use aws_sdk_lambda::types::Environment;
-use common::Local;
-use tuner::coldstart::{ColdStartEvent, ColdStartOptions, NONCE_VARIABLE, measure};
+use tuner::coldstart::{ColdStartEvent, ColdStartOptions, ColdStartRun, NONCE_VARIABLE, measure};
+
+use crate::harness::{Local, configuration};
 
 const INIT_WORK_MS: f64 = 20.0;
 
@@ -51,13 +50,7 @@ async fn slow_init(name: &str) -> Local {
 }
 
 async fn settings(local: &Local, name: &str) -> (i32, HashMap<String, String>) {
-    let config = local
-        .client
-        .get_function_configuration()
-        .function_name(name)
-        .send()
-        .await
-        .unwrap();
+    let config = configuration(&local.client, name).await;
     (
         config.memory_size().unwrap(),
         config
@@ -66,6 +59,23 @@ async fn settings(local: &Local, name: &str) -> (i32, HashMap<String, String>) {
             .cloned()
             .unwrap_or_default(),
     )
+}
+
+/// Measures `name` in `local` with `options`, no progress and no interruption.
+async fn measure_quietly(
+    local: &Local,
+    name: &str,
+    options: &ColdStartOptions,
+) -> tuner::Result<ColdStartRun> {
+    measure(
+        &local.client,
+        None,
+        name,
+        options,
+        &|_| {},
+        std::future::pending(),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,13 +158,10 @@ async fn an_interrupted_run_restores_the_settings() {
 async fn a_function_error_fails_the_run_and_still_restores_the_settings() {
     let local = slow_init("failing").await;
     let before = settings(&local, "failing").await;
-    let err = measure(
-        &local.client,
-        None,
+    let err = measure_quietly(
+        &local,
         "failing",
         &options(&[512], 2, Some(r#"{"mode": "error"}"#)),
-        &|_| {},
-        std::future::pending(),
     )
     .await
     .unwrap_err();
@@ -173,13 +180,10 @@ async fn a_function_error_fails_the_run_and_still_restores_the_settings() {
 async fn an_allowed_function_error_still_counts_as_a_cold_start() {
     let local = slow_init("allowed").await;
     let before = settings(&local, "allowed").await;
-    let refused = measure(
-        &local.client,
-        None,
+    let refused = measure_quietly(
+        &local,
         "allowed",
         &options(&[512], 1, Some(r#"{"mode": "error"}"#)),
-        &|_| {},
-        std::future::pending(),
     )
     .await
     .unwrap_err();
@@ -188,16 +192,7 @@ async fn an_allowed_function_error_still_counts_as_a_cold_start() {
     };
     let mut allowing = options(&[512], 3, Some(r#"{"mode": "error"}"#));
     allowing.allowed_exceptions = vec![error_type.clone()];
-    let run = measure(
-        &local.client,
-        None,
-        "allowed",
-        &allowing,
-        &|_| {},
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
+    let run = measure_quietly(&local, "allowed", &allowing).await.unwrap();
     let after = settings(&local, "allowed").await;
     local.emulator.shutdown().await;
 

@@ -9,20 +9,9 @@ use analyzer::stats::SplitMix64;
 use assert_cmd::Command;
 use emulator::log_store::InputLogEvent;
 use predicates::prelude::*;
+use time::macros::format_description;
 
-fn powertune() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_powertune"));
-    cmd.env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-    cmd
-}
+use crate::harness::{powertune_aws as powertune, tune_example};
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -64,26 +53,21 @@ fn synthetic(n: usize, start_ms: i64, seed: u64) -> Vec<TimedRecord> {
         .collect()
 }
 
+/// `ms` since the epoch as RFC 3339 in UTC, to the millisecond, as log exports write it.
 fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap()
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .unwrap()
+}
+
+/// The analysis `cmd` (a `powertune logs --json` run, which must succeed) prints.
+fn analysis(cmd: &mut Command) -> LogAnalysis {
+    let output = cmd.output().expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).expect("JSON analysis")
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -267,13 +251,7 @@ fn file_reads_a_text_export() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("export.txt");
     std::fs::write(&path, text_export(&records)).expect("write export");
-    let output = powertune()
-        .args(["logs", "--json", "--file"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{output:?}");
-    let cli: LogAnalysis = serde_json::from_slice(&output.stdout).expect("JSON analysis");
+    let cli = analysis(powertune().args(["logs", "--json", "--file"]).arg(&path));
     assert_same(&cli, &analyze(&records, &options(None)).expect("direct"));
 }
 
@@ -293,13 +271,7 @@ fn file_reads_json_lines_and_shows_a_table() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("export.jsonl");
     std::fs::write(&path, &text).expect("write export");
-    let output = powertune()
-        .args(["logs", "--json", "--file"])
-        .arg(&path)
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{output:?}");
-    let cli: LogAnalysis = serde_json::from_slice(&output.stdout).expect("JSON analysis");
+    let cli = analysis(powertune().args(["logs", "--json", "--file"]).arg(&path));
     assert_same(&cli, &analyze(&records, &options(None)).expect("direct"));
 
     powertune()
@@ -318,13 +290,11 @@ fn file_reads_json_lines_and_shows_a_table() {
 #[test]
 fn file_dash_reads_stdin() {
     let records = export_records();
-    let output = powertune()
-        .args(["logs", "--json", "--file", "-"])
-        .write_stdin(text_export(&records))
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{output:?}");
-    let cli: LogAnalysis = serde_json::from_slice(&output.stdout).expect("JSON analysis");
+    let cli = analysis(
+        powertune()
+            .args(["logs", "--json", "--file", "-"])
+            .write_stdin(text_export(&records)),
+    );
     assert_same(&cli, &analyze(&records, &options(None)).expect("direct"));
 }
 
@@ -366,16 +336,11 @@ fn a_file_without_report_lines_exits_2() {
         .stderr(predicate::str::contains("no REPORT records"));
 }
 
-/// The `io-bound` example binary, built once per test process.
-fn io_bound() -> std::path::PathBuf {
-    test_support::example_bin("io-bound")
-}
-
 #[test]
 fn tune_rps_adds_the_recommended_configurations_concurrency_to_the_result_and_report() {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = powertune()
-        .args(["tune", "--json", "--num", "5", "--memory", "128,512"])
+    let output = tune_example("io-bound", out.path())
+        .args(["--json", "--num", "5", "--memory", "128,512"])
         .args([
             "--payload",
             r#"{"sleep_ms": 5}"#,
@@ -384,10 +349,6 @@ fn tune_rps_adds_the_recommended_configurations_concurrency_to_the_result_and_re
             "--peak-rps",
             "200",
         ])
-        .arg("--local")
-        .arg(io_bound())
-        .arg("--out")
-        .arg(out.path())
         .output()
         .expect("runs");
     assert!(output.status.success(), "{output:?}");

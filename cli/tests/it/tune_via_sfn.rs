@@ -7,93 +7,35 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use analyzer::units::MemoryMb;
 use emulator::registry::NewFunction;
 use predicates::prelude::*;
 use serde_json::Value;
+use test_support::moto::Moto;
 
-fn powertune() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_powertune"));
-    cmd.env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-    cmd
-}
+use crate::harness::powertune_aws as powertune;
 
-/// moto server on a port it picks itself (`-p 0`), killed on drop.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let mut child = Command::new(test_support::venv_bin("moto_server"))
-            .args(["-H", "127.0.0.1", "-p", "0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("moto_server runs");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (tx, rx) = mpsc::channel();
-        // Reads the address moto prints, then keeps draining its request log.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("Running on http://127.0.0.1:").nth(1) {
-                    let _ = tx.send(rest.trim().to_owned());
-                }
-            }
-        });
-        let port = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(port) => port,
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("moto server printed no address: {e}");
-            }
-        };
-        Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
+/// `powertune [--json] tune --via sfn --no-wait` for `my-fn` on moto's state machine `machine`,
+/// with `extra` flags; it must succeed.
+fn start_without_waiting(moto: &Moto, machine: &str, json: bool, extra: &[&str]) -> Vec<u8> {
+    let mut cmd = powertune();
+    if json {
+        cmd.arg("--json");
     }
-
-    /// Runs a boto3 snippet against this server (`sfn` is predefined) and returns its stdout.
-    fn boto3(&self, code: &str) -> String {
-        let prelude = format!(
-            "import boto3, json\n\
-             sfn = boto3.client('stepfunctions', endpoint_url='{}', region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')\n",
-            self.endpoint
-        );
-        let out = Command::new(test_support::venv_bin("python"))
-            .args(["-c", &format!("{prelude}{code}")])
-            .output()
-            .expect("python runs");
-        assert!(
-            out.status.success(),
-            "boto3 failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8")
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let out = cmd
+        .args(["tune", "--via", "sfn", "--no-wait", "--function", "my-fn"])
+        .args(extra)
+        .args(["--state-machine", machine, "--endpoint-url", &moto.endpoint])
+        .args(["--region", "us-east-1"])
+        .output()
+        .expect("powertune runs");
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 #[test]
@@ -111,32 +53,8 @@ fn no_wait_starts_an_execution_with_the_tuning_input() {
     let machine = machine.trim();
     assert!(machine.contains(":stateMachine:powertune"), "{machine}");
 
-    let out = powertune()
-        .args([
-            "tune",
-            "--via",
-            "sfn",
-            "--no-wait",
-            "--function",
-            "my-fn",
-            "--num",
-            "7",
-            "--state-machine",
-            machine,
-            "--endpoint-url",
-            &moto.endpoint,
-            "--region",
-            "us-east-1",
-        ])
-        .output()
-        .expect("powertune runs");
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let arn = String::from_utf8(out.stdout).expect("UTF-8");
+    let out = start_without_waiting(&moto, machine, false, &["--num", "7"]);
+    let arn = String::from_utf8(out).expect("UTF-8");
     let arn = arn.trim();
     let prefix = machine.replace(":stateMachine:", ":execution:") + ":";
     assert!(
@@ -151,26 +69,8 @@ fn no_wait_starts_an_execution_with_the_tuning_input() {
     assert_eq!(input["lambdaARN"], "my-fn", "{input}");
     assert_eq!(input["num"], 7, "{input}");
 
-    let json = powertune()
-        .args([
-            "--json",
-            "tune",
-            "--via",
-            "sfn",
-            "--no-wait",
-            "--function",
-            "my-fn",
-            "--state-machine",
-            machine,
-            "--endpoint-url",
-            &moto.endpoint,
-            "--region",
-            "us-east-1",
-        ])
-        .output()
-        .expect("powertune runs");
-    assert!(json.status.success());
-    let doc: Value = serde_json::from_slice(&json.stdout).expect("--json prints JSON");
+    let json = start_without_waiting(&moto, machine, true, &[]);
+    let doc: Value = serde_json::from_slice(&json).expect("--json prints JSON");
     assert!(
         doc["executionArn"]
             .as_str()
@@ -204,27 +104,12 @@ impl SfnDeployment {
         let endpoint = emulator.endpoint_url();
         let registry = emulator.registry();
         let tuner_dir = test_support::bootstrap_dir(&test_support::tuner_bin());
-        let mut arns = serde_json::Map::new();
-        for (key, handler) in tuner::sfn::STEP_FUNCTIONS {
-            let function = format!("powertune-{handler}");
-            registry
-                .register_folder(
-                    NewFunction::new(&function, tuner_dir.path())
-                        .runtime("provided.al2023", handler)
-                        .timeout(Duration::from_secs(300))
-                        .memory(MemoryMb::try_from(512).unwrap())
-                        .env("AWS_ENDPOINT_URL", endpoint.as_str())
-                        .env("AWS_ACCESS_KEY_ID", "test")
-                        .env("AWS_SECRET_ACCESS_KEY", "test"),
-                )
-                .unwrap();
-            let arn = format!(
-                "arn:aws:lambda:{}:{}:function:{function}",
-                registry.region(),
-                registry.account_id()
-            );
-            arns.insert(key.to_owned(), Value::String(arn));
-        }
+        let arns = test_support::step_functions::register(
+            registry,
+            &endpoint,
+            tuner_dir.path(),
+            &tuner::sfn::STEP_FUNCTIONS,
+        );
         let mut dirs = vec![tuner_dir];
         for (name, example) in [("io", "io-bound"), ("faulty", "faulty")] {
             let dir = test_support::bootstrap_dir(&test_support::example_bin(example));
@@ -285,15 +170,7 @@ impl SfnDeployment {
     }
 
     async fn aliases_and_versions(&self, function: &str) -> (usize, usize) {
-        let config = aws_sdk_lambda::Config::builder()
-            .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-            .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "test", "test", None, None, "tests",
-            ))
-            .endpoint_url(self.emulator.endpoint_url())
-            .build();
-        let client = aws_sdk_lambda::Client::from_conf(config);
+        let client = test_support::lambda_client(&self.emulator.endpoint_url());
         let aliases = client
             .list_aliases()
             .function_name(function)

@@ -1,31 +1,24 @@
-//! The Step Functions state machine (`state-machine/powertune.asl.json`) run for real: the
-//! `tuner` binary deployed into the emulator as the five step functions, the definition run by
-//! aws-local-stepfunctions (Node), every Task a real Lambda invoke through the emulator.
+//! The Step Functions state machine (`state-machine/powertune.asl.json`): its Retry/Catch
+//! blocks name only error types the steps raise, its state fits Step Functions' limit, and it
+//! runs for real: the `tuner` binary deployed into the emulator as the five step functions,
+//! the definition run by aws-local-stepfunctions (Node), every Task a real Lambda invoke
+//! through the emulator.
 
-mod common;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use analyzer::result::{RunEnvironment, Sample, TuningResult};
+use analyzer::result::{Sample, TuningResult};
 use analyzer::units::{Architecture, MemoryMb};
-use common::{aliases_and_versions, example_bin, lambda_client, memory_and_description};
 use serde_json::{Value, json};
 use tuner::sfn::{RETRYABLE_ERROR_TYPES, STATE_LIMIT_BYTES};
 use tuner::steps::{ExecuteOutput, TunedConfiguration};
 
-fn asl_path() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../state-machine/powertune.asl.json"
-    ))
-}
-
-fn asl() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(asl_path()).unwrap()).unwrap()
-}
+use crate::harness::{
+    aliases_and_versions, asl, asl_path, example_bin, lambda_client, local_options,
+    memory_and_description,
+};
 
 /// Every `ErrorEquals` list in the definition, with whether it belongs to a `Retry` block.
 fn error_lists(value: &Value, in_retry: bool, out: &mut Vec<(bool, Vec<String>)>) {
@@ -51,15 +44,35 @@ fn error_lists(value: &Value, in_retry: bool, out: &mut Vec<(bool, Vec<String>)>
     }
 }
 
-#[test]
-fn state_machine_error_names_are_the_tuners_and_every_retryable_one_is_retried() {
+/// Every `PowerTune.*` error type the definition matches.
+fn powertune_errors() -> Vec<String> {
     let mut lists = Vec::new();
     error_lists(&asl(), false, &mut lists);
-    let powertune: Vec<&String> = lists
-        .iter()
+    lists
+        .into_iter()
         .flat_map(|(_, names)| names)
         .filter(|n| n.starts_with("PowerTune."))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn every_powertune_error_the_state_machine_matches_is_raised_by_the_steps() {
+    let named = powertune_errors();
+    assert!(
+        !named.is_empty(),
+        "the state machine matches no PowerTune error"
+    );
+    for name in named {
+        assert!(
+            tuner::ERROR_TYPES.contains(&name.as_str()),
+            "{name} is matched by the state machine but no step raises it"
+        );
+    }
+}
+
+#[test]
+fn state_machine_error_names_are_the_tuners_and_every_retryable_one_is_retried() {
+    let powertune = powertune_errors();
     assert!(!powertune.is_empty(), "no PowerTune error is matched");
     for name in powertune {
         assert!(
@@ -72,6 +85,8 @@ fn state_machine_error_names_are_the_tuners_and_every_retryable_one_is_retried()
             tuner::ERROR_TYPES.contains(retryable),
             "{retryable} is not an error type"
         );
+        let mut lists = Vec::new();
+        error_lists(&asl(), false, &mut lists);
         assert!(
             lists
                 .iter()
@@ -161,27 +176,12 @@ impl Deployment {
         let endpoint = emulator.endpoint_url();
         let tuner_dir = test_support::bootstrap_dir(Path::new(env!("CARGO_BIN_EXE_tuner")));
         let registry = Arc::clone(emulator.registry());
-        let mut arns = serde_json::Map::new();
-        for (key, handler) in tuner::sfn::STEP_FUNCTIONS {
-            let function = format!("powertune-{handler}");
-            registry
-                .register_folder(
-                    emulator::registry::NewFunction::new(&function, tuner_dir.path())
-                        .runtime("provided.al2023", handler)
-                        .timeout(Duration::from_secs(300))
-                        .memory(MemoryMb::try_from(512).unwrap())
-                        .env("AWS_ENDPOINT_URL", endpoint.as_str())
-                        .env("AWS_ACCESS_KEY_ID", "test")
-                        .env("AWS_SECRET_ACCESS_KEY", "test"),
-                )
-                .unwrap();
-            let arn = format!(
-                "arn:aws:lambda:{}:{}:function:{function}",
-                registry.region(),
-                registry.account_id()
-            );
-            arns.insert(key.to_owned(), Value::String(arn));
-        }
+        let arns = test_support::step_functions::register(
+            &registry,
+            &endpoint,
+            tuner_dir.path(),
+            &tuner::sfn::STEP_FUNCTIONS,
+        );
         let example_dir = test_support::bootstrap_dir(&example_bin(example));
         registry
             .register_folder(
@@ -257,21 +257,6 @@ impl Deployment {
     }
 }
 
-fn options() -> tuner::local::Options {
-    tuner::local::Options {
-        parallel_configurations: 1,
-        environment: RunEnvironment {
-            backend: analyzer::environment::Backend::Emulator,
-            region: "us-east-1".into(),
-            powertune_version: "test".into(),
-            host_architecture: None,
-            host_cpus: None,
-            isolation: None,
-            started_at: None,
-        },
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_machine_run_recommends_what_the_local_orchestrator_recommends() {
     let deployment = Deployment::start("io-bound", "io").await;
@@ -285,7 +270,7 @@ async fn state_machine_run_recommends_what_the_local_orchestrator_recommends() {
     let local = tuner::local::run(
         &deployment.client,
         serde_json::from_value(input).unwrap(),
-        &options(),
+        &local_options(),
         Arc::new(|_| {}),
         std::future::pending(),
     )

@@ -1,22 +1,18 @@
 //! The initialize, clean and optimize call sequences against moto server, an independent
 //! implementation of the Lambda control plane.
 
-mod common;
-
-use common::{Moto, aliases_and_versions, memory_and_description};
 use serde_json::json;
+use test_support::moto::Moto;
 use tuner::handler::{Step, handle};
-use tuner::steps::{self, CleanInput, OptimizeInput, RunInput};
+use tuner::steps::{self, CleanInput, OptimizeInput};
 
-fn run_input(value: serde_json::Value) -> RunInput {
-    serde_json::from_value(value).unwrap()
-}
+use crate::harness::{aliases_and_versions, create_function, memory_and_description, run_input};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initialize_publishes_one_alias_per_memory_size_and_restores_the_original() {
     let moto = Moto::start();
-    moto.create_function("target", 256, "original text");
-    let client = moto.client();
+    create_function(&moto, "target", 256, "original text");
+    let client = moto.lambda_client();
     let input = run_input(json!({
         "lambdaARN": "target", "num": 5, "powerValues": [128, 512, 1024], "runId": "t1"
     }));
@@ -73,7 +69,7 @@ async fn initialize_publishes_one_alias_per_memory_size_and_restores_the_origina
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_without_run_id_removes_a_killed_runs_debris_and_restores_memory() {
     let moto = Moto::start();
-    moto.create_function("target", 512, "");
+    create_function(&moto, "target", 512, "");
     // A user's own version and alias must survive.
     moto.boto3(
         "lam.update_function_configuration(FunctionName='target', Description='mine')\n\
@@ -81,7 +77,7 @@ async fn clean_without_run_id_removes_a_killed_runs_debris_and_restores_memory()
          lam.create_alias(FunctionName='target', Name='prod', FunctionVersion=v)\n\
          lam.update_function_configuration(FunctionName='target', Description='')\n",
     );
-    let client = moto.client();
+    let client = moto.lambda_client();
     let input = run_input(
         json!({"lambdaARN": "target", "num": 5, "powerValues": [128, 2048], "runId": "k1"}),
     );
@@ -118,14 +114,14 @@ async fn clean_without_run_id_removes_a_killed_runs_debris_and_restores_memory()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_architecture_gets_a_tagged_temporary_copy_that_clean_deletes() {
     let moto = Moto::start();
-    moto.create_function("target", 128, "");
+    create_function(&moto, "target", 128, "");
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("arm64.zip");
     moto.boto3(&format!(
         "open('{}', 'wb').write(zipped('echo arm'))\n",
         zip.display()
     ));
-    let client = moto.client();
+    let client = moto.lambda_client();
     let input = run_input(json!({
         "lambdaARN": "target", "num": 5, "powerValues": [256], "runId": "a1",
         "architectures": ["x86_64", "arm64"],
@@ -185,8 +181,8 @@ async fn another_architecture_gets_a_tagged_temporary_copy_that_clean_deletes() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_architecture_build_is_an_invalid_input_naming_the_field() {
     let moto = Moto::start();
-    moto.create_function("target", 128, "");
-    let client = moto.client();
+    create_function(&moto, "target", 128, "");
+    let client = moto.lambda_client();
     let input = run_input(json!({"lambdaARN": "target", "num": 5, "architectures": ["arm64"]}));
     let err = steps::initialize(&client, &input).await.unwrap_err();
     assert_eq!(err.error_type(), "PowerTune.InvalidInput");
@@ -201,8 +197,8 @@ async fn a_missing_architecture_build_is_an_invalid_input_naming_the_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn optimize_applies_memory_and_points_the_alias_through_the_lambda_handler() {
     let moto = Moto::start();
-    moto.create_function("target", 128, "");
-    let client = moto.client();
+    create_function(&moto, "target", 128, "");
+    let client = moto.lambda_client();
     let out = handle(
         &client,
         Step::Optimize,

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use analyzer::coldstart::{ColdStartResult, ColdStartSample, summarize_cold_starts};
 use analyzer::result::{ConfigKey, FunctionInfo, RunEnvironment};
 use analyzer::units::{Architecture, MemoryMb};
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
+
+use crate::harness::powertune;
 
 fn key(memory: u32, architecture: Architecture) -> ConfigKey {
     ConfigKey {
@@ -90,10 +91,23 @@ fn two_configs(factor_512: f64, factor_1024: f64) -> ColdStartResult {
     ])
 }
 
+/// A baseline and a current run in a temporary folder: the current run's 512 MB x86_64
+/// configuration takes `factor_512` times the baseline's Init Durations, 1024 MB arm64 the same.
+fn runs(factor_512: f64) -> (Files, PathBuf, PathBuf) {
+    let f = Files::new();
+    let base = f.write("base.json", &two_configs(1.0, 1.0));
+    let cur = f.write("cur.json", &two_configs(factor_512, 1.0));
+    (f, base, cur)
+}
+
+/// What `cmd` prints on stdout when it exits with `code`.
+fn stdout_of(cmd: &mut assert_cmd::Command, code: i32) -> Vec<u8> {
+    cmd.assert().code(code).get_output().stdout.clone()
+}
+
 fn gate(base: &Path, cur: &Path) -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("powertune");
-    cmd.env_remove("RUST_LOG")
-        .arg("gate")
+    let mut cmd = powertune();
+    cmd.arg("gate")
         .arg("--baseline")
         .arg(base)
         .arg("--current")
@@ -103,9 +117,7 @@ fn gate(base: &Path, cur: &Path) -> assert_cmd::Command {
 
 #[test]
 fn unchanged_run_exits_zero_with_a_readable_verdict() {
-    let f = Files::new();
-    let base = f.write("base.json", &two_configs(1.0, 1.0));
-    let cur = f.write("cur.json", &two_configs(1.0, 1.0));
+    let (_f, base, cur) = runs(1.0);
     gate(&base, &cur)
         .env("NO_COLOR", "1")
         .assert()
@@ -117,9 +129,7 @@ fn unchanged_run_exits_zero_with_a_readable_verdict() {
 
 #[test]
 fn regression_exits_one_and_says_by_how_much() {
-    let f = Files::new();
-    let base = f.write("base.json", &two_configs(1.0, 1.0));
-    let cur = f.write("cur.json", &two_configs(1.3, 1.0));
+    let (_f, base, cur) = runs(1.3);
     gate(&base, &cur)
         .assert()
         .code(1)
@@ -132,16 +142,8 @@ fn regression_exits_one_and_says_by_how_much() {
 
 #[test]
 fn markdown_format_is_a_table() {
-    let f = Files::new();
-    let base = f.write("base.json", &two_configs(1.0, 1.0));
-    let cur = f.write("cur.json", &two_configs(1.3, 1.0));
-    let out = gate(&base, &cur)
-        .args(["--format", "markdown"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let (_f, base, cur) = runs(1.3);
+    let out = stdout_of(gate(&base, &cur).args(["--format", "markdown"]), 1);
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("### "), "{text}");
     assert_eq!(text.lines().filter(|l| l.starts_with('|')).count(), 4);
@@ -149,16 +151,8 @@ fn markdown_format_is_a_table() {
 
 #[test]
 fn github_format_prints_workflow_commands() {
-    let f = Files::new();
-    let base = f.write("base.json", &two_configs(1.0, 1.0));
-    let cur = f.write("cur.json", &two_configs(1.3, 1.0));
-    let out = gate(&base, &cur)
-        .args(["--format", "github"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let (_f, base, cur) = runs(1.3);
+    let out = stdout_of(gate(&base, &cur).args(["--format", "github"]), 1);
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
@@ -178,9 +172,7 @@ fn github_format_prints_workflow_commands() {
 
 #[test]
 fn junit_format_parses_and_fails_the_regressed_case() {
-    let f = Files::new();
-    let base = f.write("base.json", &two_configs(1.0, 1.0));
-    let cur = f.write("cur.json", &two_configs(1.3, 1.0));
+    let (f, base, cur) = runs(1.3);
     let report = f.dir.path().join("gate.xml");
     gate(&base, &cur)
         .args(["--format", "junit", "--output"])
@@ -206,17 +198,9 @@ fn junit_format_parses_and_fails_the_regressed_case() {
 
 #[test]
 fn json_format_and_the_global_json_flag_print_the_verdict() {
-    let f = Files::new();
-    let base = f.write("base.json", &two_configs(1.0, 1.0));
-    let cur = f.write("cur.json", &two_configs(1.3, 1.0));
+    let (_f, base, cur) = runs(1.3);
     for args in [&["--format", "json"][..], &["--json"][..]] {
-        let out = gate(&base, &cur)
-            .args(args)
-            .assert()
-            .code(1)
-            .get_output()
-            .stdout
-            .clone();
+        let out = stdout_of(gate(&base, &cur).args(args), 1);
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["outcome"], "regression");
         assert_eq!(value["configurations"][0]["outcome"], "regression");
@@ -227,22 +211,17 @@ fn json_format_and_the_global_json_flag_print_the_verdict() {
 
 #[test]
 fn options_change_the_decision() {
-    let f = Files::new();
-    let base = f.write("base.json", &two_configs(1.0, 1.0));
-    let cur = f.write("cur.json", &two_configs(1.3, 1.0));
+    let (_f, base, cur) = runs(1.3);
     // A 30% change under a 50% threshold is not a regression.
     gate(&base, &cur)
         .args(["--threshold", "50%"])
         .assert()
         .code(0);
     // The point-estimate rule is selectable and recorded in the verdict.
-    let out = gate(&base, &cur)
-        .args(["--decide-on", "estimate", "--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        gate(&base, &cur).args(["--decide-on", "estimate", "--format", "json"]),
+        1,
+    );
     let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(value["options"]["decision"], "point_estimate");
     // Memory did not change.
@@ -338,7 +317,7 @@ fn invalid_threshold_is_a_usage_error() {
 
 #[test]
 fn help_documents_the_exit_codes() {
-    cargo_bin_cmd!("powertune")
+    powertune()
         .args(["gate", "--help"])
         .assert()
         .code(0)

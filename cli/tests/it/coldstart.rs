@@ -8,14 +8,10 @@ use analyzer::coldstart::ColdStartResult;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::harness::powertune;
+
 /// Busy init work of the `faulty` example in these tests, in ms.
 const INIT_WORK_MS: f64 = 30.0;
-
-fn powertune() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_powertune"));
-    cmd.env_remove("RUST_LOG").env_remove("NO_COLOR");
-    cmd
-}
 
 /// The `faulty` example binary, built once per test process.
 fn faulty() -> PathBuf {
