@@ -31,11 +31,11 @@ use serde_json::{Map, Value, json};
 use crate::clock::UtcTime;
 use crate::code_package;
 use crate::error::ApiError;
+use crate::http::{ApiRequest, ApiResponse, error_response, json_response, response};
 use crate::registry::{
     Alias, FunctionConfig, FunctionEntry, LogFormat, ProvisionedConfig, UpdateStatus,
     new_revision_id,
 };
-use crate::server::{ApiRequest, ApiResponse, error_response, json_response, response};
 use crate::state::State;
 
 /// Lambda's default account concurrency limit.
@@ -243,7 +243,7 @@ impl Drop for ControlPlane {
 }
 
 /// Answers a control-plane request, or returns `None` when `req` is not one.
-pub async fn route(state: &Arc<State>, req: &ApiRequest) -> Option<ApiResponse> {
+pub(crate) async fn route(state: &Arc<State>, req: &ApiRequest) -> Option<ApiResponse> {
     let segments = req.segments();
     let result = match (&req.method, segments.as_slice()) {
         (&Method::POST, ["2015-03-31", "functions"]) => create_function(state, req),

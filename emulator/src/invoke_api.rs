@@ -16,15 +16,14 @@ use analyzer::report_line::{
 use base64::Engine as _;
 use bytes::Bytes;
 use hyper::Method;
-use hyper::header::HeaderValue;
 use serde_json::json;
 
 use crate::clock::{UtcTime, epoch_millis};
 use crate::environment::InitOutcome;
 use crate::error::ApiError;
+use crate::http::{ApiRequest, ApiResponse, error_response, put_header, response};
 use crate::registry::{LogFormat, Resolved, host_architecture};
 use crate::runtime_api::{Invocation, RuntimeReply, new_trace_id};
-use crate::server::{ApiRequest, ApiResponse, error_response, response};
 use crate::state::State;
 
 /// Largest synchronous Invoke payload (6 MB).
@@ -445,7 +444,7 @@ fn parse_invocation_type(req: &ApiRequest) -> Result<InvocationType, ApiError> {
 
 /// Answers `POST /2015-03-31/functions/{name}/invocations`, or returns `None` for any other
 /// request.
-pub async fn route(state: &Arc<State>, req: &ApiRequest) -> Option<ApiResponse> {
+pub(crate) async fn route(state: &Arc<State>, req: &ApiRequest) -> Option<ApiResponse> {
     let segments = req.segments();
     let name = match segments.as_slice() {
         ["2015-03-31", "functions", name, "invocations"] if req.method == Method::POST => {
@@ -543,12 +542,6 @@ async fn handle_invoke(
             }
             Ok(res)
         }
-    }
-}
-
-fn put_header(res: &mut ApiResponse, name: &'static str, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        res.headers_mut().insert(name, v);
     }
 }
 

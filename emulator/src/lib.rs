@@ -25,19 +25,19 @@
 //! ```
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod api;
 pub mod cgroup;
 pub mod clock;
 pub mod code_package;
 pub mod control_api;
 pub mod environment;
 pub mod error;
+mod http;
 pub mod invoke_api;
 pub mod log_store;
-pub mod logs_api;
 pub mod registry;
 pub mod runtime_api;
 pub mod serve;
-pub mod server;
 pub mod state;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -151,12 +151,16 @@ impl Emulator {
         let state = Arc::new(State {
             control,
             registry: Arc::new(Registry::new(&self.region, &self.account_id)),
-            logs_api: logs_api::LogsApi::new(logs.clone(), &self.region, &self.account_id),
             logs,
             environments: Arc::clone(&environments),
             config: self,
         });
-        let server = server::spawn_api_server(listener, Arc::clone(&state));
+        let server = api::Api::new(
+            Arc::clone(&state),
+            &state.config.region,
+            &state.config.account_id,
+        )
+        .serve(listener);
         let reap_every = (state.config.idle_timeout / 4)
             .clamp(Duration::from_millis(10), Duration::from_secs(5));
         let reaper = tokio::spawn(async move {

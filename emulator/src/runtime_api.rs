@@ -5,7 +5,6 @@
 //! Every execution environment gets its own listener (its `AWS_LAMBDA_RUNTIME_API`), so a
 //! `next` call identifies the environment without any client cooperation.
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -13,13 +12,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinSet;
 
 /// Largest response a function may return: Lambda's synchronous limit, 6 MB plus 100 bytes
 /// (its 413 says `Exceeded maximum allowed payload size (6291556 bytes).`).
@@ -319,28 +314,7 @@ pub fn spawn_runtime_server(
     listener: TcpListener,
     channel: Arc<RuntimeChannel>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
-                    let _ = stream.set_nodelay(true);
-                    let channel = Arc::clone(&channel);
-                    connections.spawn(async move {
-                        let service = service_fn(move |req| {
-                            let channel = Arc::clone(&channel);
-                            async move { Ok::<_, Infallible>(handle(channel, req).await) }
-                        });
-                        let _ = http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            }
-        }
-    })
+    crate::http::serve(listener, move |req| handle(Arc::clone(&channel), req))
 }
 
 /// A Lambda-style X-Ray trace header value for a new invocation (not sampled).

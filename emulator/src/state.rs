@@ -7,7 +7,6 @@ use crate::cgroup::Isolation;
 use crate::control_api::ControlPlane;
 use crate::environment::Environments;
 use crate::log_store::LogStore;
-use crate::logs_api::LogsApi;
 use crate::registry::Registry;
 
 /// Everything one running emulator shares between its routes and tasks.
@@ -17,8 +16,6 @@ pub struct State {
     pub registry: Arc<Registry>,
     /// The log groups and streams.
     pub logs: LogStore,
-    /// The CloudWatch Logs API over [`State::logs`].
-    pub logs_api: LogsApi,
     /// The execution environments.
     pub environments: Arc<Environments>,
     /// The configuration the emulator was started with.

@@ -114,11 +114,6 @@ impl LogsApi {
         }
     }
 
-    /// The store the API reads and writes.
-    pub fn store(&self) -> &LogStore {
-        &self.store
-    }
-
     /// Whether an `X-Amz-Target` header value names a Logs operation.
     pub fn is_logs_target(target: &str) -> bool {
         target.starts_with(TARGET_PREFIX)
@@ -922,7 +917,7 @@ mod tests {
     #[test]
     fn describe_operations_list_groups_and_streams_with_pagination() {
         let api = api_with(&[("s1", 5, "a"), ("s2", 9, "b"), ("s3", 1, "c")]);
-        api.store()
+        api.store
             .append("/aws/lambda/g", "x", [InputLogEvent::now("m")]);
         let resp = call(
             &api,
