@@ -183,7 +183,7 @@ pub async fn tune_local(
         .await
         .context("starting the embedded Lambda emulator")?;
     let result = async {
-        let region = emulator.state().config.region.clone();
+        let region = emulator.config().region.clone();
         let client = emulator_client(&emulator.endpoint_url(), &region);
         let isolation = emulator.isolation().as_str().to_owned();
         if isolation == "none" {

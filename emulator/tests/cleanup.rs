@@ -41,7 +41,7 @@ async fn emulator_with_warm_environments(
     for call in calls {
         call.await.unwrap();
     }
-    let pids = emulator.state().environments.pids();
+    let pids = emulator.environment_pids();
     assert_eq!(pids.len(), count);
     assert!(pids.iter().all(|p| alive(*p)));
     if emulator.isolation().is_isolated() {
@@ -100,13 +100,12 @@ async fn a_busy_environment_is_killed_at_shutdown() {
             .send()
             .await
     });
-    let state = emulator.state().clone();
     assert!(
-        wait_until_async(Duration::from_secs(10), || state.environments.live_count()
+        wait_until_async(Duration::from_secs(10), || emulator.environment_count()
             == 1)
         .await
     );
-    let pids = state.environments.pids();
+    let pids = emulator.environment_pids();
     emulator.shutdown().await;
     assert_nothing_left(&pids);
     call.abort();

@@ -10,7 +10,6 @@
 mod common;
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -175,66 +174,55 @@ async fn open_loop(
     function: &str,
     qualifier: Option<&str>,
 ) -> Run {
-    let state = Arc::clone(emulator.state());
-    let steady = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicBool::new(false));
-    let peak_environments = Arc::new(AtomicUsize::new(0));
-    let sampler = {
-        let (state, steady, done, peak_environments) = (
-            Arc::clone(&state),
-            Arc::clone(&steady),
-            Arc::clone(&done),
-            Arc::clone(&peak_environments),
-        );
-        let function = function.to_owned();
-        tokio::spawn(async move {
-            let mut peak_busy = 0;
-            let mut tick = tokio::time::interval(Duration::from_millis(1));
-            // Bounded: 60 s of samples at most.
-            for _ in 0..60_000 {
-                tick.tick().await;
-                if done.load(Ordering::Acquire) {
-                    break;
-                }
-                peak_environments.fetch_max(state.environments.live_count(), Ordering::AcqRel);
-                if steady.load(Ordering::Acquire) {
-                    let busy = state
-                        .environments
-                        .busy_counts()
-                        .get(&function)
-                        .copied()
-                        .unwrap_or(0);
-                    peak_busy = peak_busy.max(busy);
-                }
+    let steady = AtomicBool::new(false);
+    let done = AtomicBool::new(false);
+    let peak_environments = AtomicUsize::new(0);
+    // Polled alongside the sender below (not spawned: it borrows the emulator).
+    let sampler = async {
+        let mut peak_busy = 0;
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        // Bounded: 60 s of samples at most.
+        for _ in 0..60_000 {
+            tick.tick().await;
+            if done.load(Ordering::Acquire) {
+                break;
             }
-            peak_busy
-        })
+            peak_environments.fetch_max(emulator.environment_count(), Ordering::AcqRel);
+            if steady.load(Ordering::Acquire) {
+                let busy = emulator.busy_invocations(function).unwrap_or(0);
+                peak_busy = peak_busy.max(busy);
+            }
+        }
+        peak_busy
     };
 
-    let ramp_up_sends = (RAMP_UP.as_millis() / PERIOD.as_millis()) as usize;
-    let mut tick = tokio::time::interval(PERIOD);
-    // A late tick is not made up by a burst: a stalled sender (a busy host) must not bunch
-    // arrivals, which the model takes as evenly spread.
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut tasks = Vec::with_capacity(REQUESTS);
-    for i in 0..REQUESTS {
-        tick.tick().await;
-        if i == ramp_up_sends {
-            steady.store(true, Ordering::Release);
+    let sender = async {
+        let ramp_up_sends = (RAMP_UP.as_millis() / PERIOD.as_millis()) as usize;
+        let mut tick = tokio::time::interval(PERIOD);
+        // A late tick is not made up by a burst: a stalled sender (a busy host) must not bunch
+        // arrivals, which the model takes as evenly spread.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tasks = Vec::with_capacity(REQUESTS);
+        for i in 0..REQUESTS {
+            tick.tick().await;
+            if i == ramp_up_sends {
+                steady.store(true, Ordering::Release);
+            }
+            tasks.push(tokio::spawn(invoke(
+                client.clone(),
+                function.to_owned(),
+                qualifier.map(str::to_owned),
+            )));
         }
-        tasks.push(tokio::spawn(invoke(
-            client.clone(),
-            function.to_owned(),
-            qualifier.map(str::to_owned),
-        )));
-    }
-    steady.store(false, Ordering::Release);
-    let mut request_ids = HashSet::new();
-    for task in tasks {
-        assert!(request_ids.insert(task.await.unwrap().0));
-    }
-    done.store(true, Ordering::Release);
-    let peak_busy = sampler.await.unwrap();
+        steady.store(false, Ordering::Release);
+        let mut request_ids = HashSet::new();
+        for task in tasks {
+            assert!(request_ids.insert(task.await.unwrap().0));
+        }
+        done.store(true, Ordering::Release);
+        request_ids
+    };
+    let (request_ids, peak_busy) = tokio::join!(sender, sampler);
     Run {
         request_ids,
         peak_busy,
@@ -302,16 +290,9 @@ async fn issue_9_peak_busy_environments_lie_within_littles_law_and_its_poisson_b
     // what the peak needed, and each one is still live (none lost, none left over).
     assert!(run.peak_environments <= upper as usize);
     assert!(emulator.environment_count() <= run.peak_environments);
+    assert_eq!(emulator.busy_invocations("littles-law"), Some(0));
     assert_eq!(
-        emulator
-            .state()
-            .environments
-            .busy_counts()
-            .get("littles-law"),
-        Some(&0)
-    );
-    assert_eq!(
-        emulator.state().environments.idle_count("littles-law"),
+        emulator.idle_environments("littles-law"),
         emulator.environment_count()
     );
     emulator.shutdown().await;

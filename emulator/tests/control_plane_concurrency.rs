@@ -251,7 +251,7 @@ async fn provisioned_environments_serve_the_first_invocations_without_init_durat
     poll(
         "the provisioned environments to be taken",
         LIMIT,
-        || async { (emulator.state().environments.idle_count("provisioned") == 0).then_some(()) },
+        || async { (emulator.idle_environments("provisioned") == 0).then_some(()) },
     )
     .await;
     let spill = invoke(client.clone(), "provisioned".into(), Some("live".into()), 0).await;
@@ -301,7 +301,7 @@ async fn provisioned_environments_serve_the_first_invocations_without_init_durat
     poll(
         "the provisioned environments to be retired",
         LIMIT,
-        || async { (emulator.state().environments.idle_count("provisioned") == 0).then_some(()) },
+        || async { (emulator.idle_environments("provisioned") == 0).then_some(()) },
     )
     .await;
     emulator.shutdown().await;
@@ -343,15 +343,7 @@ async fn a_simultaneous_burst_gets_exactly_the_account_limit_and_no_more() {
     let calls: Vec<_> = (0..BURST)
         .map(|_| tokio::spawn(invoke(client.clone(), "burst".into(), None, 25_000)))
         .collect();
-    let state = std::sync::Arc::clone(emulator.state());
-    let busy = || {
-        state
-            .environments
-            .busy_counts()
-            .get("burst")
-            .copied()
-            .unwrap_or(0)
-    };
+    let busy = || emulator.busy_invocations("burst").unwrap_or(0);
     // Every request has been answered or holds a slot once the two add up to the burst.
     let admitted = poll("every request to be answered or admitted", LIMIT, || {
         let finished = calls.iter().filter(|c| c.is_finished()).count();

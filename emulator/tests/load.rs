@@ -209,10 +209,9 @@ async fn reserved_concurrency_throttles_every_invocation_beyond_it_under_load() 
             })
         })
         .collect();
-    let state = Arc::clone(emulator.state());
     assert!(
         wait_until_async(Duration::from_secs(60), || {
-            state.environments.busy_counts().get("reserved").copied() == Some(RESERVED as u32)
+            emulator.busy_invocations("reserved") == Some(RESERVED as u32)
         })
         .await,
         "every reserved slot is busy"

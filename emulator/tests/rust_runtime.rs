@@ -597,9 +597,8 @@ async fn idle_environments_are_reaped() {
         .await
         .unwrap();
     assert_eq!(emulator.environment_count(), 1);
-    let state = emulator.state().clone();
     let reaped = wait_until_async(Duration::from_secs(10), || {
-        state.environments.live_count() == 0
+        emulator.environment_count() == 0
     })
     .await;
     assert!(reaped);

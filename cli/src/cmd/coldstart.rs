@@ -287,7 +287,7 @@ impl ColdStartArgs {
             .await
             .context("starting the embedded Lambda emulator")?;
         let result = async {
-            let region = emulator.state().config.region.clone();
+            let region = emulator.config().region.clone();
             let endpoint = emulator.endpoint_url();
             let mut new = emulator::registry::NewFunction::new(&function.name, &function.dir)
                 .timeout(session::LOCAL_TIMEOUT);

@@ -5,6 +5,8 @@
 //! everything else), then CloudWatch Logs (told apart by its `X-Amz-Target` header), then
 //! [`invoke`].
 
+mod control;
+mod invoke;
 pub(crate) mod logs;
 
 use std::sync::Arc;
@@ -51,7 +53,7 @@ impl Api {
     }
 
     async fn route(&self, req: &ApiRequest) -> ApiResponse {
-        if let Some(res) = crate::control_api::route(&self.state, req).await {
+        if let Some(res) = control::route(&self.state, req).await {
             return res;
         }
         if let Some(target) = req.header("x-amz-target")
@@ -62,7 +64,7 @@ impl Api {
                 serde_json::to_vec(&answer.body).expect("a serde_json::Value always serializes");
             return response(answer.status, logs::CONTENT_TYPE, body);
         }
-        if let Some(res) = crate::invoke_api::route(&self.state, req).await {
+        if let Some(res) = invoke::route(&self.state, req).await {
             return res;
         }
         error_response(&ApiError::new(
