@@ -102,6 +102,15 @@ pub(crate) fn error_response(err: &ApiError) -> ApiResponse {
     res
 }
 
+/// Parses a JSON request body; a blank body reads as `{}`, as AWS's JSON APIs take it.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::from_slice(b"{}")
+    } else {
+        serde_json::from_slice(body)
+    }
+}
+
 /// Decodes `%XX` escapes (malformed ones are left as they are; bytes that are not UTF-8 become
 /// U+FFFD).
 fn percent_decode(text: &str) -> String {

@@ -15,13 +15,9 @@ use crate::registry::LogFormat;
 /// a `.zip`).
 const CUSTOM_RUNTIMES: [&str; 3] = ["provided.al2023", "provided.al2", "provided"];
 
+/// The request body, or Lambda's `InvalidRequestContentException`.
 pub(super) fn parse_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|err| {
+    crate::http::json_body(body).map_err(|err| {
         ApiError::invalid_request_content(format!("Could not parse request body into json: {err}"))
     })
 }
