@@ -22,7 +22,7 @@ use crate::clock::UtcTime;
 use crate::error::ApiError;
 
 /// Lambda's default function timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The log format of a function (`LoggingConfig.LogFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,21 +192,19 @@ impl FunctionEntry {
 
 /// A function reference resolved to the configuration that runs.
 #[derive(Debug, Clone)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// The configuration that runs.
-    pub config: Arc<FunctionConfig>,
+    pub(crate) config: Arc<FunctionConfig>,
     /// The unqualified function ARN.
-    pub function_arn: String,
+    pub(crate) function_arn: String,
     /// The ARN as invoked: with the qualifier when one was given.
-    pub qualifier_arn: String,
+    pub(crate) qualifier_arn: String,
     /// The version that runs (`X-Amz-Executed-Version`).
-    pub executed_version: String,
+    pub(crate) executed_version: String,
     /// The pool generation (see the module docs).
-    pub generation: u64,
+    pub(crate) generation: u64,
     /// Reserved concurrency of the function.
-    pub reserved_concurrency: Option<u32>,
-    /// The qualifier as given (alias name, version or `$LATEST`), if any.
-    pub qualifier: Option<String>,
+    pub(crate) reserved_concurrency: Option<u32>,
 }
 
 /// A new function to register from a folder holding `bootstrap` (see
@@ -298,7 +296,7 @@ pub fn host_architecture() -> Architecture {
 }
 
 /// A fresh revision id (UUID v4).
-pub fn new_revision_id() -> String {
+pub(crate) fn new_revision_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -307,7 +305,7 @@ pub fn new_revision_id() -> String {
 ///
 /// # Errors
 /// `InvalidParameterValueException` when the folder cannot be read.
-pub fn hash_code_dir(dir: &Path) -> Result<(String, u64), ApiError> {
+fn hash_code_dir(dir: &Path) -> Result<(String, u64), ApiError> {
     let unreadable = |e: std::io::Error| {
         ApiError::invalid_parameter(format!("cannot read {}: {e}", dir.display()))
     };
@@ -406,7 +404,7 @@ pub struct Registry {
 
 impl Registry {
     /// An empty registry for a region and account.
-    pub fn new(region: impl Into<String>, account_id: impl Into<String>) -> Self {
+    pub(crate) fn new(region: impl Into<String>, account_id: impl Into<String>) -> Self {
         Self {
             functions: Mutex::default(),
             region: region.into(),
@@ -431,7 +429,7 @@ impl Registry {
     }
 
     /// `arn:aws:lambda:<region>:<account>:function:<name>`.
-    pub fn function_arn(&self, name: &str) -> String {
+    pub(crate) fn function_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:lambda:{}:{}:function:{name}",
             self.region, self.account_id
@@ -488,7 +486,7 @@ impl Registry {
     ///
     /// # Errors
     /// `InvalidParameterValueException` for an invalid function name.
-    pub fn insert(&self, config: FunctionConfig) -> Result<Arc<FunctionConfig>, ApiError> {
+    pub(crate) fn insert(&self, config: FunctionConfig) -> Result<Arc<FunctionConfig>, ApiError> {
         validate_function_name(&config.name)?;
         let name = config.name.clone();
         let generation = self.next_generation();
@@ -514,7 +512,7 @@ impl Registry {
     }
 
     /// Removes a function. Returns whether it existed.
-    pub fn remove(&self, name: &str) -> bool {
+    pub(crate) fn remove(&self, name: &str) -> bool {
         let mut functions = self.lock();
         let removed = functions.by_name.remove(name);
         if removed
@@ -608,7 +606,10 @@ impl Registry {
     /// # Errors
     /// `InvalidParameterValueException` for a malformed reference or one of another
     /// account or region.
-    pub fn parse_reference(&self, reference: &str) -> Result<(String, Option<String>), ApiError> {
+    pub(crate) fn parse_reference(
+        &self,
+        reference: &str,
+    ) -> Result<(String, Option<String>), ApiError> {
         let bad = || {
             ApiError::invalid_parameter(format!(
                 "1 validation error detected: Value '{reference}' at 'functionName' failed to \
@@ -649,7 +650,7 @@ impl Registry {
     /// `ResourceNotFoundException` for an unknown function, version or alias;
     /// `InvalidParameterValueException` for a malformed reference or a qualifier in the name
     /// that contradicts `qualifier`.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         name_or_arn: &str,
         qualifier: Option<&str>,
@@ -707,7 +708,6 @@ impl Registry {
             qualifier_arn,
             generation,
             reserved_concurrency: entry.reserved_concurrency,
-            qualifier,
         })
     }
 }
@@ -742,7 +742,7 @@ fn version_generation(config: &FunctionConfig) -> u64 {
 ///
 /// # Errors
 /// `InvalidParameterValueException` naming the rule.
-pub fn validate_function_name(name: &str) -> Result<(), ApiError> {
+pub(crate) fn validate_function_name(name: &str) -> Result<(), ApiError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
