@@ -167,13 +167,14 @@ pub(super) fn get_account_settings(state: &State) -> ApiResult {
         .iter()
         .map(|(_, e)| e.latest.code_size + e.versions.values().map(|v| v.code_size).sum::<u64>())
         .sum();
+    let unreserved = limit.saturating_sub(state.registry.reservations().total());
     Answer::ok(json!({
         "AccountLimit": {
             "TotalCodeSize": 80_530_636_800u64,
             "CodeSizeUnzipped": code_package::MAX_UNZIPPED_BYTES,
             "CodeSizeZipped": code_package::MAX_ZIPPED_BYTES,
             "ConcurrentExecutions": limit,
-            "UnreservedConcurrentExecutions": limit.saturating_sub(state.registry.reservations().total()),
+            "UnreservedConcurrentExecutions": unreserved,
         },
         "AccountUsage": {
             "TotalCodeSize": code_size,

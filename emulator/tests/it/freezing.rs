@@ -1,12 +1,10 @@
 //! Environments are frozen between invocations and thawed for the next one, and the cgroup v1
 //! freezer anchor that keeps freezing cheap lives exactly as long as the environments.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use emulator::cgroup::Isolation;
 
 /// The cgroup folder of `pid` in one v1 controller, from `/proc/<pid>/cgroup`.
