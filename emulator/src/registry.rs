@@ -1,7 +1,9 @@
 //! The function registry: the single source of truth for functions, their versions, aliases
 //! and concurrency settings.
 //!
-//! Every API (control plane, Invoke) reads and writes functions only through [`Registry`].
+//! Every API (control plane, Invoke) reads and writes functions only through [`Registry`],
+//! which also keeps the account's reservations (every function's reserved concurrency and
+//! their sum) current, so that admitting an invocation reads them without copying functions.
 //! Execution environments are pooled by `(function, executed version, generation)`: any change
 //! to `$LATEST` bumps [`FunctionEntry::generation`], so warm environments of the old
 //! configuration are never reused.

@@ -3,7 +3,9 @@
 //! `init/error`.
 //!
 //! Every execution environment gets its own listener (its `AWS_LAMBDA_RUNTIME_API`), so a
-//! `next` call identifies the environment without any client cooperation.
+//! `next` call identifies the environment without any client cooperation. It is served by
+//! [`crate::http`]'s accept loop; the invocation path ([`crate::invocation`]) dispatches events
+//! and takes replies through [`RuntimeChannel`].
 
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};

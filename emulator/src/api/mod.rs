@@ -5,8 +5,8 @@
 //! everything else), then CloudWatch Logs (told apart by its `X-Amz-Target` header), then
 //! [`invoke`].
 
-mod control;
-mod invoke;
+pub(crate) mod control;
+pub(crate) mod invoke;
 pub(crate) mod logs;
 
 use std::sync::Arc;
