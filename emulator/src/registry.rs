@@ -375,7 +375,8 @@ impl Reservations {
 
     /// The sum of the reservations of every function but `function`.
     pub(crate) fn total_except(&self, function: &str) -> u32 {
-        self.total - self.functions.get(function).copied().unwrap_or(0)
+        self.total
+            .saturating_sub(self.functions.get(function).copied().unwrap_or(0))
     }
 }
 

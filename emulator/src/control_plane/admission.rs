@@ -1,6 +1,7 @@
 //! Admission: whether an invocation may run now, which configuration it runs, and which
 //! concurrency pool it must fit in.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::ControlPlane;
@@ -25,14 +26,14 @@ pub(crate) struct Admission {
 impl Admission {
     /// What the invocation runs: `resolved`, or the configuration an update in progress
     /// replaced.
-    pub(crate) fn runs(&self, resolved: &Resolved) -> Resolved {
+    pub(crate) fn runs<'a>(&self, resolved: &'a Resolved) -> Cow<'a, Resolved> {
         match &self.previous_latest {
-            Some((config, generation)) => Resolved {
+            Some((config, generation)) => Cow::Owned(Resolved {
                 config: Arc::clone(config),
                 generation: *generation,
                 ..resolved.clone()
-            },
-            None => resolved.clone(),
+            }),
+            None => Cow::Borrowed(resolved),
         }
     }
 }
