@@ -8,7 +8,7 @@ use time::format_description::well_known::Rfc3339;
 pub fn emulator(emulator: &emulator::EmulatorHandle) -> RunEnvironment {
     RunEnvironment {
         backend: Backend::Emulator,
-        region: emulator.state().config.region.clone(),
+        region: emulator.config().region.clone(),
         powertune_version: env!("CARGO_PKG_VERSION").into(),
         host_architecture: Some(emulator::registry::host_architecture()),
         host_cpus: std::thread::available_parallelism()

@@ -34,7 +34,7 @@ pub async fn tune_local(
         .await
         .context("starting the embedded Lambda emulator")?;
     let result = async {
-        let region = emulator.state().config.region.clone();
+        let region = emulator.config().region.clone();
         let client = EmulatorClients::new(&emulator.endpoint_url(), &region).lambda;
         if !emulator.isolation().is_isolated() {
             out.note_in(

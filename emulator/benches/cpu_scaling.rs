@@ -9,7 +9,6 @@
 mod support;
 
 use analyzer::units::MemoryMb;
-use emulator::Emulator;
 use emulator::registry::NewFunction;
 use support::{Client, quantile, release_example, report_duration_ms};
 
@@ -31,13 +30,7 @@ fn main() {
             _ => {}
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a Tokio runtime");
-    let emulator =
-        runtime.block_on(async { Emulator::default().start().await.expect("emulator starts") });
+    let (runtime, emulator) = support::start_emulator();
     let binary = release_example("cpu-bound");
     let dir = test_support::bootstrap_dir(&binary);
     let host_cpus = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -16,7 +16,6 @@ mod support;
 use std::time::Instant;
 
 use analyzer::units::MemoryMb;
-use emulator::Emulator;
 use emulator::registry::NewFunction;
 use support::{Client, release_example, report_duration_ms, summarize};
 
@@ -41,13 +40,7 @@ fn main() {
             _ => {}
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a Tokio runtime");
-    let emulator =
-        runtime.block_on(async { Emulator::default().start().await.expect("emulator starts") });
+    let (runtime, emulator) = support::start_emulator();
     let binary = release_example("io-bound");
     let dir = test_support::bootstrap_dir(&binary);
     emulator

@@ -22,6 +22,11 @@ pub struct UtcTime {
 }
 
 impl UtcTime {
+    /// The current time.
+    pub fn now() -> Self {
+        Self::from_system(SystemTime::now())
+    }
+
     /// Breaks a system time into UTC fields (times before 1970 clamp to the epoch).
     pub fn from_system(time: SystemTime) -> Self {
         let since = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);

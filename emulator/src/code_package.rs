@@ -13,18 +13,18 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::ApiError;
 
 /// Largest `.zip` Lambda accepts in a direct upload, in bytes (50 MB).
-pub const MAX_ZIPPED_BYTES: usize = 50 * 1024 * 1024;
+pub(crate) const MAX_ZIPPED_BYTES: usize = 50 * 1024 * 1024;
 
 /// Largest unzipped deployment package Lambda accepts, in bytes (250 MB).
-pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+pub(crate) const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 
 /// Size of the unpacked files, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unpacked {
+pub(crate) struct Unpacked {
     /// Bytes written.
-    pub unzipped_bytes: u64,
+    pub(crate) unzipped_bytes: u64,
     /// Files written.
-    pub files: usize,
+    pub(crate) files: usize,
 }
 
 fn invalid_zip(detail: impl std::fmt::Display) -> ApiError {
@@ -49,7 +49,7 @@ fn safe_relative(path: &Path) -> bool {
 /// `RequestEntityTooLargeException` (413) for a zip over 50 MB;
 /// `InvalidParameterValueException` for a file that is not a zip, an entry whose path would
 /// leave `dest`, a symbolic link out of it, or more than 250 MB unzipped.
-pub fn unpack_zip(zip_bytes: &[u8], dest: &Path) -> Result<Unpacked, ApiError> {
+pub(crate) fn unpack_zip(zip_bytes: &[u8], dest: &Path) -> Result<Unpacked, ApiError> {
     if zip_bytes.len() > MAX_ZIPPED_BYTES {
         return Err(ApiError::new(
             413,

@@ -154,7 +154,7 @@ pub struct LogStore {
 }
 
 /// Current wall-clock time in ms since the Unix epoch.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -400,16 +400,15 @@ impl LogStore {
     }
 }
 
+/// Bytes a log file name keeps as they are: `[A-Za-z0-9._-]`.
+const FILE_NAME_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'-');
+
 /// Makes a name safe as one path component: keeps `[A-Za-z0-9._-]`, percent-encodes the rest.
 fn file_component(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    let mut out = percent_encoding::utf8_percent_encode(name, FILE_NAME_ESCAPED).to_string();
     if out.starts_with('.') {
         // `.` and `..` must not name the folder itself or its parent.
         out.replace_range(0..1, "%2E");

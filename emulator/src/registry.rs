@@ -1,18 +1,20 @@
 //! The function registry: the single source of truth for functions, their versions, aliases
 //! and concurrency settings.
 //!
-//! Every API (control plane, Invoke) reads and writes functions only through [`Registry`].
+//! Every API (control plane, Invoke) reads and writes functions only through [`Registry`],
+//! which also keeps the account's reservations (every function's reserved concurrency and
+//! their sum) current, so that admitting an invocation reads them without copying functions.
 //! Execution environments are pooled by `(function, executed version, generation)`: any change
 //! to `$LATEST` bumps [`FunctionEntry::generation`], so warm environments of the old
 //! configuration are never reused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use analyzer::units::{Architecture, MemoryMb};
 use base64::Engine as _;
@@ -22,7 +24,7 @@ use crate::clock::UtcTime;
 use crate::error::ApiError;
 
 /// Lambda's default function timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The log format of a function (`LoggingConfig.LogFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -197,7 +199,7 @@ impl FunctionEntry {
     pub fn set_latest(&mut self, mut config: FunctionConfig, generation: u64) {
         config.version = "$LATEST".to_owned();
         config.revision_id = new_revision_id();
-        config.last_modified = UtcTime::from_system(SystemTime::now()).last_modified();
+        config.last_modified = UtcTime::now().last_modified();
         self.latest = Arc::new(config);
         self.generation = generation;
     }
@@ -205,21 +207,19 @@ impl FunctionEntry {
 
 /// A function reference resolved to the configuration that runs.
 #[derive(Debug, Clone)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// The configuration that runs.
-    pub config: Arc<FunctionConfig>,
+    pub(crate) config: Arc<FunctionConfig>,
     /// The unqualified function ARN.
-    pub function_arn: String,
+    pub(crate) function_arn: String,
     /// The ARN as invoked: with the qualifier when one was given.
-    pub qualifier_arn: String,
+    pub(crate) qualifier_arn: String,
     /// The version that runs (`X-Amz-Executed-Version`).
-    pub executed_version: String,
+    pub(crate) executed_version: String,
     /// The pool generation (see the module docs).
-    pub generation: u64,
+    pub(crate) generation: u64,
     /// Reserved concurrency of the function.
-    pub reserved_concurrency: Option<u32>,
-    /// The qualifier as given (alias name, version or `$LATEST`), if any.
-    pub qualifier: Option<String>,
+    pub(crate) reserved_concurrency: Option<u32>,
 }
 
 /// A new function to register from a folder holding `bootstrap` (see
@@ -311,7 +311,7 @@ pub fn host_architecture() -> Architecture {
 }
 
 /// A fresh revision id (UUID v4).
-pub fn new_revision_id() -> String {
+pub(crate) fn new_revision_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -320,7 +320,7 @@ pub fn new_revision_id() -> String {
 ///
 /// # Errors
 /// `InvalidParameterValueException` when the folder cannot be read.
-pub fn hash_code_dir(dir: &Path) -> Result<(String, u64), ApiError> {
+fn hash_code_dir(dir: &Path) -> Result<(String, u64), ApiError> {
     let unreadable = |e: std::io::Error| {
         ApiError::invalid_parameter(format!("cannot read {}: {e}", dir.display()))
     };
@@ -352,10 +352,67 @@ pub fn hash_code_dir(dir: &Path) -> Result<(String, u64), ApiError> {
     ))
 }
 
+/// The account's reserved concurrency: every function with a reservation, and their sum.
+///
+/// The registry keeps it up to date as functions change, so that admitting an invocation reads
+/// it without walking (or copying) every function.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Reservations {
+    /// Reserved concurrency by function.
+    functions: HashMap<String, u32>,
+    /// The sum of every reservation.
+    total: u32,
+}
+
+impl Reservations {
+    fn of(functions: &BTreeMap<String, FunctionEntry>) -> Self {
+        let functions: HashMap<String, u32> = functions
+            .iter()
+            .filter_map(|(name, e)| e.reserved_concurrency.map(|r| (name.clone(), r)))
+            .collect();
+        let total = functions
+            .values()
+            .fold(0u32, |sum, r| sum.saturating_add(*r));
+        Self { functions, total }
+    }
+
+    /// Whether `function` has a reservation.
+    pub(crate) fn is_reserved(&self, function: &str) -> bool {
+        self.functions.contains_key(function)
+    }
+
+    /// The sum of every reservation.
+    pub(crate) fn total(&self) -> u32 {
+        self.total
+    }
+
+    /// The sum of the reservations of every function but `function`.
+    pub(crate) fn total_except(&self, function: &str) -> u32 {
+        self.total
+            .saturating_sub(self.functions.get(function).copied().unwrap_or(0))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Functions {
+    by_name: BTreeMap<String, FunctionEntry>,
+    /// Derived from `by_name`; replaced whenever a reservation changes.
+    reservations: Arc<Reservations>,
+}
+
+impl Functions {
+    fn refresh_reservations(&mut self) {
+        let now = Reservations::of(&self.by_name);
+        if *self.reservations != now {
+            self.reservations = Arc::new(now);
+        }
+    }
+}
+
 /// The function registry.
 #[derive(Debug)]
 pub struct Registry {
-    functions: Mutex<BTreeMap<String, FunctionEntry>>,
+    functions: Mutex<Functions>,
     region: String,
     account_id: String,
     next_generation: AtomicU64,
@@ -363,9 +420,9 @@ pub struct Registry {
 
 impl Registry {
     /// An empty registry for a region and account.
-    pub fn new(region: impl Into<String>, account_id: impl Into<String>) -> Self {
+    pub(crate) fn new(region: impl Into<String>, account_id: impl Into<String>) -> Self {
         Self {
-            functions: Mutex::new(BTreeMap::new()),
+            functions: Mutex::default(),
             region: region.into(),
             account_id: account_id.into(),
             next_generation: AtomicU64::new(1),
@@ -388,14 +445,14 @@ impl Registry {
     }
 
     /// `arn:aws:lambda:<region>:<account>:function:<name>`.
-    pub fn function_arn(&self, name: &str) -> String {
+    pub(crate) fn function_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:lambda:{}:{}:function:{name}",
             self.region, self.account_id
         )
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, FunctionEntry>> {
+    fn lock(&self) -> MutexGuard<'_, Functions> {
         // A panic while holding the lock leaves the map itself consistent (every mutation is a
         // single insert/replace), so a poisoned lock is still usable.
         self.functions
@@ -445,7 +502,7 @@ impl Registry {
     ///
     /// # Errors
     /// `InvalidParameterValueException` for an invalid function name.
-    pub fn insert(&self, config: FunctionConfig) -> Result<Arc<FunctionConfig>, ApiError> {
+    pub(crate) fn insert(&self, config: FunctionConfig) -> Result<Arc<FunctionConfig>, ApiError> {
         validate_function_name(&config.name)?;
         let name = config.name.clone();
         let generation = self.next_generation();
@@ -462,23 +519,50 @@ impl Registry {
         };
         entry.set_latest(config, generation);
         let latest = Arc::clone(&entry.latest);
-        self.lock().insert(name, entry);
+        let mut functions = self.lock();
+        let replaced = functions.by_name.insert(name, entry);
+        if replaced.is_some_and(|old| old.reserved_concurrency.is_some()) {
+            functions.refresh_reservations();
+        }
         Ok(latest)
     }
 
     /// Removes a function. Returns whether it existed.
-    pub fn remove(&self, name: &str) -> bool {
-        self.lock().remove(name).is_some()
+    pub(crate) fn remove(&self, name: &str) -> bool {
+        let mut functions = self.lock();
+        let removed = functions.by_name.remove(name);
+        if removed
+            .as_ref()
+            .is_some_and(|old| old.reserved_concurrency.is_some())
+        {
+            functions.refresh_reservations();
+        }
+        removed.is_some()
     }
 
     /// Names of every function.
     pub fn names(&self) -> Vec<String> {
-        self.lock().keys().cloned().collect()
+        self.lock().by_name.keys().cloned().collect()
     }
 
     /// A copy of a function's entry.
     pub fn entry(&self, name: &str) -> Option<FunctionEntry> {
-        self.lock().get(name).cloned()
+        self.lock().by_name.get(name).cloned()
+    }
+
+    /// A copy of every function's entry, by name.
+    pub(crate) fn entries(&self) -> Vec<(String, FunctionEntry)> {
+        let functions = self.lock();
+        functions
+            .by_name
+            .iter()
+            .map(|(name, e)| (name.clone(), e.clone()))
+            .collect()
+    }
+
+    /// The account's reservations as they are now (a shared snapshot: no function is copied).
+    pub(crate) fn reservations(&self) -> Arc<Reservations> {
+        Arc::clone(&self.lock().reservations)
     }
 
     /// Runs `f` on a function's entry under the registry lock.
@@ -490,11 +574,46 @@ impl Registry {
         name: &str,
         f: impl FnOnce(&mut FunctionEntry) -> R,
     ) -> Result<R, ApiError> {
-        let mut map = self.lock();
-        match map.get_mut(name) {
-            Some(entry) => Ok(f(entry)),
-            None => Err(ApiError::function_not_found(&self.function_arn(name))),
+        let mut functions = self.lock();
+        let Some(entry) = functions.by_name.get_mut(name) else {
+            return Err(ApiError::function_not_found(&self.function_arn(name)));
+        };
+        let reserved = entry.reserved_concurrency;
+        let result = f(entry);
+        if entry.reserved_concurrency != reserved {
+            functions.refresh_reservations();
         }
+        Ok(result)
+    }
+
+    /// Publishes `$LATEST` of `name` as a new version, or returns the newest version when
+    /// nothing changed since it (as Lambda does). Returns the version number.
+    ///
+    /// # Errors
+    /// `ResourceNotFoundException` when there is no such function.
+    pub(crate) fn publish_version(
+        &self,
+        name: &str,
+        description: Option<String>,
+    ) -> Result<String, ApiError> {
+        self.with_entry_mut(name, |e| {
+            if let Some((number, newest)) = e.versions.iter().next_back()
+                && same_snapshot(newest, &e.latest)
+            {
+                return number.to_string();
+            }
+            let number = e.next_version;
+            e.next_version += 1;
+            let mut config = (*e.latest).clone();
+            config.version = number.to_string();
+            config.revision_id = new_revision_id();
+            config.last_modified = UtcTime::now().last_modified();
+            if let Some(d) = description {
+                config.description = d;
+            }
+            e.versions.insert(number, Arc::new(config));
+            number.to_string()
+        })
     }
 
     /// Splits a function reference (`name`, `name:qualifier`, `123456789012:function:name`,
@@ -503,7 +622,10 @@ impl Registry {
     /// # Errors
     /// `InvalidParameterValueException` for a malformed reference or one of another
     /// account or region.
-    pub fn parse_reference(&self, reference: &str) -> Result<(String, Option<String>), ApiError> {
+    pub(crate) fn parse_reference(
+        &self,
+        reference: &str,
+    ) -> Result<(String, Option<String>), ApiError> {
         let bad = || {
             ApiError::invalid_parameter(format!(
                 "1 validation error detected: Value '{reference}' at 'functionName' failed to \
@@ -544,7 +666,7 @@ impl Registry {
     /// `ResourceNotFoundException` for an unknown function, version or alias;
     /// `InvalidParameterValueException` for a malformed reference or a qualifier in the name
     /// that contradicts `qualifier`.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         name_or_arn: &str,
         qualifier: Option<&str>,
@@ -565,8 +687,9 @@ impl Registry {
             Some(q) => format!("{function_arn}:{q}"),
             None => function_arn.clone(),
         };
-        let map = self.lock();
-        let entry = map
+        let functions = self.lock();
+        let entry = functions
+            .by_name
             .get(&name)
             .ok_or_else(|| ApiError::function_not_found(&qualifier_arn))?;
         let version = match qualifier.as_deref() {
@@ -601,9 +724,23 @@ impl Registry {
             qualifier_arn,
             generation,
             reserved_concurrency: entry.reserved_concurrency,
-            qualifier,
         })
     }
+}
+
+/// The parts of a configuration that make two snapshots the same version.
+fn same_snapshot(a: &FunctionConfig, b: &FunctionConfig) -> bool {
+    a.code_sha256 == b.code_sha256
+        && a.memory_mb == b.memory_mb
+        && a.timeout == b.timeout
+        && a.environment == b.environment
+        && a.architecture == b.architecture
+        && a.runtime == b.runtime
+        && a.handler == b.handler
+        && a.role == b.role
+        && a.log_format == b.log_format
+        && a.log_group == b.log_group
+        && a.description == b.description
 }
 
 /// Pool generation of a published version: derived from its revision id, which is unique per
@@ -621,7 +758,7 @@ fn version_generation(config: &FunctionConfig) -> u64 {
 ///
 /// # Errors
 /// `InvalidParameterValueException` naming the rule.
-pub fn validate_function_name(name: &str) -> Result<(), ApiError> {
+pub(crate) fn validate_function_name(name: &str) -> Result<(), ApiError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -717,6 +854,36 @@ mod tests {
         );
         let other_account = registry.resolve("999999999999:function:fn1", None);
         assert!(other_account.is_err());
+    }
+
+    #[test]
+    fn reservations_follow_every_change_of_reserved_concurrency() {
+        let (registry, dir) = registry_with("fn1");
+        registry
+            .register_folder(NewFunction::new("fn2", dir.path()))
+            .unwrap();
+        assert_eq!(registry.reservations().total(), 0);
+        registry
+            .with_entry_mut("fn1", |e| e.reserved_concurrency = Some(5))
+            .unwrap();
+        registry
+            .with_entry_mut("fn2", |e| e.reserved_concurrency = Some(7))
+            .unwrap();
+        let reservations = registry.reservations();
+        assert_eq!(reservations.total(), 12);
+        assert_eq!(reservations.total_except("fn1"), 7);
+        assert!(reservations.is_reserved("fn2"));
+        registry.remove("fn2");
+        registry
+            .register_folder(NewFunction::new("fn1", dir.path()))
+            .unwrap();
+        let reservations = registry.reservations();
+        assert_eq!(
+            reservations.total(),
+            0,
+            "re-registering replaced fn1's reservation"
+        );
+        assert!(!reservations.is_reserved("fn1") && !reservations.is_reserved("fn2"));
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! `init/error`.
 //!
 //! Every execution environment gets its own listener (its `AWS_LAMBDA_RUNTIME_API`), so a
-//! `next` call identifies the environment without any client cooperation.
+//! `next` call identifies the environment without any client cooperation. It is served by
+//! [`crate::http`]'s accept loop; the invocation path ([`crate::invocation`]) dispatches events
+//! and takes replies through [`RuntimeChannel`].
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -13,42 +14,38 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinSet;
 
 /// Largest response a function may return: Lambda's synchronous limit, 6 MB plus 100 bytes
 /// (its 413 says `Exceeded maximum allowed payload size (6291556 bytes).`).
-pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024 + 100;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024 + 100;
 // The 413 body below spells the limit out.
 const _: () = assert!(MAX_RESPONSE_BYTES == 6_291_556);
 
 /// An event handed to the runtime by `next`.
 #[derive(Debug, Clone)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// `Lambda-Runtime-Aws-Request-Id`.
-    pub request_id: String,
+    pub(crate) request_id: String,
     /// The event.
-    pub payload: Bytes,
+    pub(crate) payload: Bytes,
     /// `Lambda-Runtime-Deadline-Ms`: epoch milliseconds.
-    pub deadline_ms: i64,
+    pub(crate) deadline_ms: i64,
     /// `Lambda-Runtime-Invoked-Function-Arn`.
-    pub invoked_function_arn: String,
+    pub(crate) invoked_function_arn: String,
     /// `Lambda-Runtime-Trace-Id`.
-    pub trace_id: String,
+    pub(crate) trace_id: String,
     /// `Lambda-Runtime-Client-Context`, when the caller gave one (decoded JSON text).
-    pub client_context: Option<String>,
+    pub(crate) client_context: Option<String>,
     /// `Lambda-Runtime-Cognito-Identity`, when given.
-    pub cognito_identity: Option<String>,
+    pub(crate) cognito_identity: Option<String>,
 }
 
 /// What the runtime reported for an invocation.
 #[derive(Debug, Clone)]
-pub enum RuntimeReply {
+pub(crate) enum RuntimeReply {
     /// `POST .../response`.
     Response(Bytes),
     /// `POST .../error` with the body and the `Lambda-Runtime-Function-Error-Type` header.
@@ -67,20 +64,20 @@ pub enum RuntimeReply {
 
 /// A reply and when it arrived.
 #[derive(Debug, Clone)]
-pub struct TimedReply {
+pub(crate) struct TimedReply {
     /// The reply.
-    pub reply: RuntimeReply,
+    pub(crate) reply: RuntimeReply,
     /// When it was posted.
-    pub at: Instant,
+    pub(crate) at: Instant,
 }
 
 /// An `init/error` report.
 #[derive(Debug, Clone)]
-pub struct InitError {
+pub(crate) struct InitError {
     /// The error document.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
     /// The `Lambda-Runtime-Function-Error-Type` header, when sent.
-    pub error_type: Option<String>,
+    pub(crate) error_type: Option<String>,
 }
 
 #[derive(Debug)]
@@ -92,7 +89,7 @@ struct Current {
 
 /// The state one environment's Runtime API shares with the invoker.
 #[derive(Debug)]
-pub struct RuntimeChannel {
+pub(crate) struct RuntimeChannel {
     next_tx: mpsc::Sender<Invocation>,
     next_rx: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
     first_next: watch::Sender<Option<Instant>>,
@@ -108,7 +105,7 @@ impl Default for RuntimeChannel {
 
 impl RuntimeChannel {
     /// A channel with nothing pending.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let (next_tx, next_rx) = mpsc::channel(1);
         Self {
             next_tx,
@@ -126,12 +123,12 @@ impl RuntimeChannel {
     }
 
     /// Watches the time of the first `next` call (the end of init).
-    pub fn first_next(&self) -> watch::Receiver<Option<Instant>> {
+    pub(crate) fn first_next(&self) -> watch::Receiver<Option<Instant>> {
         self.first_next.subscribe()
     }
 
     /// Watches `init/error` reports.
-    pub fn init_error(&self) -> watch::Receiver<Option<InitError>> {
+    pub(crate) fn init_error(&self) -> watch::Receiver<Option<InitError>> {
         self.init_error.subscribe()
     }
 
@@ -140,7 +137,7 @@ impl RuntimeChannel {
     ///
     /// Returns `None` when an invocation is still queued (cannot happen for an environment that
     /// handles one invocation at a time).
-    pub fn dispatch(&self, invocation: Invocation) -> Option<oneshot::Receiver<TimedReply>> {
+    pub(crate) fn dispatch(&self, invocation: Invocation) -> Option<oneshot::Receiver<TimedReply>> {
         let (tx, rx) = oneshot::channel();
         *self.lock_current() = Some(Current {
             request_id: invocation.request_id.clone(),
@@ -152,12 +149,12 @@ impl RuntimeChannel {
     }
 
     /// When the current invocation's event was handed to the runtime, if it was.
-    pub fn delivered_at(&self) -> Option<Instant> {
+    pub(crate) fn delivered_at(&self) -> Option<Instant> {
         self.lock_current().as_ref().and_then(|c| c.delivered_at)
     }
 
     /// Forgets the current invocation (after it finished, timed out or crashed).
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         *self.lock_current() = None;
     }
 
@@ -315,36 +312,15 @@ async fn handle(channel: Arc<RuntimeChannel>, req: Request<Incoming>) -> Respons
 }
 
 /// Serves one environment's Runtime API on `listener` until the task is aborted.
-pub fn spawn_runtime_server(
+pub(crate) fn spawn_runtime_server(
     listener: TcpListener,
     channel: Arc<RuntimeChannel>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
-                    let _ = stream.set_nodelay(true);
-                    let channel = Arc::clone(&channel);
-                    connections.spawn(async move {
-                        let service = service_fn(move |req| {
-                            let channel = Arc::clone(&channel);
-                            async move { Ok::<_, Infallible>(handle(channel, req).await) }
-                        });
-                        let _ = http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            }
-        }
-    })
+    crate::http::serve(listener, move |req| handle(Arc::clone(&channel), req))
 }
 
 /// A Lambda-style X-Ray trace header value for a new invocation (not sampled).
-pub fn new_trace_id() -> String {
+pub(crate) fn new_trace_id() -> String {
     let epoch = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -13,7 +13,7 @@ pub const DUMMY_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLE
 /// `AWS_ENDPOINT_URL` (one endpoint serves both Lambda and CloudWatch Logs), dummy
 /// credentials and the emulator's region.
 pub fn client_environment(handle: &EmulatorHandle) -> Vec<(&'static str, String)> {
-    let region = handle.state().config.region.clone();
+    let region = handle.config().region.clone();
     vec![
         ("AWS_ENDPOINT_URL", handle.endpoint_url()),
         ("AWS_ACCESS_KEY_ID", DUMMY_ACCESS_KEY_ID.to_owned()),

@@ -1,53 +1,36 @@
-//! The state shared by every route and background task of one running emulator.
+//! The state of one running emulator that every API route and background task shares: the
+//! functions, their environments, their logs and the control plane. No HTTP here.
 
 use std::sync::Arc;
 
-use crate::Emulator;
-use crate::cgroup::Isolation;
-use crate::control_api::ControlPlane;
-use crate::environment::Environments;
+use crate::control_plane::ControlPlane;
+use crate::environments::Environments;
 use crate::log_store::LogStore;
-use crate::logs_api::LogsApi;
 use crate::registry::Registry;
 
 /// Everything one running emulator shares between its routes and tasks.
 #[derive(Debug)]
-pub struct State {
+pub(crate) struct State {
     /// The functions.
-    pub registry: Arc<Registry>,
+    pub(crate) registry: Arc<Registry>,
     /// The log groups and streams.
-    pub logs: LogStore,
-    /// The CloudWatch Logs API over [`State::logs`].
-    pub logs_api: LogsApi,
+    pub(crate) logs: LogStore,
     /// The execution environments.
-    pub environments: Arc<Environments>,
-    /// The configuration the emulator was started with.
-    pub config: Emulator,
-    /// The control plane's own state (updates in progress, uploaded code).
-    pub control: ControlPlane,
+    pub(crate) environments: Arc<Environments>,
+    /// The control plane's own state (updates in progress, uploaded code, admission).
+    pub(crate) control: ControlPlane,
 }
 
 impl State {
-    /// How environments are isolated on this host.
-    pub fn isolation(&self) -> Isolation {
-        self.environments.isolation()
-    }
-
     /// Discards every warm environment of a function (all its versions): the control plane
     /// calls this after a change that warm environments must not survive (code, configuration,
     /// deletion). Busy environments finish their invocation and are then discarded.
-    pub fn discard_environments(&self, function: &str) {
+    pub(crate) fn discard_environments(&self, function: &str) {
         self.environments.discard(function, None);
     }
 
-    /// Starts initializing the provisioned environments of `function:qualifier` (as the
-    /// registry's provisioned-concurrency config for that qualifier asks) in the background.
-    pub fn provision_environments(&self, function: &str, qualifier: &str) {
-        crate::control_api::provision_in_background(self, function, qualifier);
-    }
-
     /// Discards the warm environments of one version (`$LATEST`, `1`, ...) of a function.
-    pub fn discard_version_environments(&self, function: &str, version: &str) {
+    pub(crate) fn discard_version_environments(&self, function: &str, version: &str) {
         self.environments.discard(function, Some(version));
     }
 }

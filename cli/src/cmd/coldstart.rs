@@ -312,8 +312,7 @@ async fn run_local(
         .context("starting the embedded Lambda emulator")?;
     let result = async {
         function.register(&emulator, &plan.env)?;
-        let clients =
-            EmulatorClients::new(&emulator.endpoint_url(), &emulator.state().config.region);
+        let clients = EmulatorClients::new(&emulator.endpoint_url(), &emulator.config().region);
         let mut warnings = Vec::new();
         if !emulator.isolation().is_isolated() {
             warnings.push(Warning::init_not_throttled());

@@ -5,9 +5,9 @@
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
+use emulator::{Emulator, EmulatorHandle};
 
 /// One keep-alive HTTP/1.1 connection.
 pub struct Client {
@@ -125,14 +125,6 @@ pub fn decode_tail(reply: &Reply) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The workspace root.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the emulator crate lives in the workspace")
-        .to_owned()
-}
-
 /// An example binary built with the release profile (built now if missing).
 pub fn release_example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the bench binary has a path");
@@ -142,16 +134,26 @@ pub fn release_example(name: &str) -> PathBuf {
         .expect("bench binaries live in <target>/<profile>/deps")
         .to_owned();
     let path = profile_dir.join(name);
-    if !path.exists() {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["build", "--release", "-p", "example-functions", "--bins"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example functions failed");
+    if path.exists() {
+        return path;
     }
-    path
+    test_support::build_example_bins(true)
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|f| f == name))
+        .unwrap_or_else(|| panic!("no example binary {name}"))
+}
+
+/// A two-thread Tokio runtime and an emulator started on it with default settings; keep the
+/// runtime as long as the emulator.
+pub fn start_emulator() -> (tokio::runtime::Runtime, EmulatorHandle) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    let emulator =
+        runtime.block_on(async { Emulator::default().start().await.expect("emulator starts") });
+    (runtime, emulator)
 }
 
 /// The value at quantile `q` (0..=1) of sorted samples (nearest rank).

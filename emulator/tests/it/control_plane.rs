@@ -1,17 +1,15 @@
 //! The Lambda control plane through aws-sdk-lambda and the AWS CLI: the same sequence against
 //! the emulator and against moto server, waiters, update conflicts, malformed requests.
 
-mod control_plane_support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::harness::*;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::client::Waiters as _;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
-use control_plane_support::*;
+use aws_sdk_lambda::types::Architecture;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -25,14 +23,7 @@ async fn create(
     name: &str,
     zip: Vec<u8>,
 ) -> aws_sdk_lambda::operation::create_function::CreateFunctionOutput {
-    client
-        .create_function()
-        .function_name(name)
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
-        .handler("bootstrap")
-        .architectures(Architecture::X8664)
-        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+    create_function(client, name, zip)
         .tags("powertune", "test")
         .send()
         .await
@@ -301,34 +292,17 @@ async fn control_plane_sequence_matches_moto_server() {
     moto.stop().await;
     emulator.shutdown().await;
 
-    assert_eq!(
-        ours.get("settled.MemorySize").map(String::as_str),
-        Some("Some(256)")
-    );
-    assert_eq!(
-        ours.get("publish.Version").map(String::as_str),
-        Some("Some(\"1\")")
-    );
-    assert_eq!(
-        ours.get("republish.Version").map(String::as_str),
-        Some("Some(\"1\")")
-    );
-    assert_eq!(
-        ours.get("reserved.get").map(String::as_str),
-        Some("Some(5)")
-    );
-    assert_eq!(
-        ours.get("memory_127.error").map(String::as_str),
-        Some("ValidationException")
-    );
-    assert_eq!(
-        ours.get("duplicate_alias.error").map(String::as_str),
-        Some("ResourceConflictException")
-    );
-    assert_eq!(
-        ours.get("versions").map(String::as_str),
-        Some("[(\"$LATEST\", Some(256)), (\"1\", Some(256))]")
-    );
+    for (key, expected) in [
+        ("settled.MemorySize", "Some(256)"),
+        ("publish.Version", "Some(\"1\")"),
+        ("republish.Version", "Some(\"1\")"),
+        ("reserved.get", "Some(5)"),
+        ("memory_127.error", "ValidationException"),
+        ("duplicate_alias.error", "ResourceConflictException"),
+        ("versions", "[(\"$LATEST\", Some(256)), (\"1\", Some(256))]"),
+    ] {
+        assert_eq!(ours.get(key).map(String::as_str), Some(expected), "{key}");
+    }
     let mut differences = Vec::new();
     for (key, value) in ours
         .iter()
@@ -519,25 +493,17 @@ async fn sdk_waiter_and_aws_cli_wait_for_a_memory_update() {
         .send()
         .await
         .unwrap();
-    let output = tokio::process::Command::new(venv_bin("aws"))
-        .args([
+    let output = aws_cli(
+        &[
             "lambda",
             "wait",
             "function-updated",
             "--function-name",
             "waited",
-        ])
-        .args(["--endpoint-url", &endpoint, "--region", REGION])
-        .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("the AWS CLI runs");
+        ],
+        &endpoint,
+    )
+    .await;
     assert!(
         output.status.success(),
         "aws lambda wait function-updated failed: {}",
@@ -623,17 +589,9 @@ async fn malformed_requests_get_lambdas_errors_and_the_emulator_keeps_serving() 
         (127, "greater than or equal to 128"),
         (10_241, "less than or equal to 10240"),
     ] {
-        let err = client
-            .create_function()
-            .function_name(format!("mem{memory}"))
-            .runtime(Runtime::Providedal2023)
-            .role(ROLE)
+        let zip = zip_of(&[("bootstrap", b"#!/bin/sh\n", 0o755)]);
+        let err = create_function(&client, &format!("mem{memory}"), zip)
             .memory_size(memory)
-            .code(
-                FunctionCode::builder()
-                    .zip_file(Blob::new(zip_of(&[("bootstrap", b"#!/bin/sh\n", 0o755)])))
-                    .build(),
-            )
             .send()
             .await
             .expect_err("memory outside 128..=10240 is refused");
@@ -645,12 +603,7 @@ async fn malformed_requests_get_lambdas_errors_and_the_emulator_keeps_serving() 
         ("bootstrap", b"#!/bin/sh\n", 0o755),
         ("../escaped", b"x", 0o644),
     ]);
-    let err = client
-        .create_function()
-        .function_name("zipslip")
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
-        .code(FunctionCode::builder().zip_file(Blob::new(evil)).build())
+    let err = create_function(&client, "zipslip", evil)
         .send()
         .await
         .expect_err("a zip entry outside the function's folder is refused");
@@ -664,16 +617,7 @@ async fn malformed_requests_get_lambdas_errors_and_the_emulator_keeps_serving() 
     assert_eq!(error_code(&err), "ResourceNotFoundException");
 
     let no_bootstrap = zip_of(&[("handler.py", b"print(1)\n", 0o644)]);
-    let err = client
-        .create_function()
-        .function_name("nobootstrap")
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(no_bootstrap))
-                .build(),
-        )
+    let err = create_function(&client, "nobootstrap", no_bootstrap)
         .send()
         .await
         .expect_err("a custom-runtime package without bootstrap is refused");
@@ -812,21 +756,8 @@ async fn updates_versions_aliases_and_tags_behave_as_on_lambda() {
     assert_eq!(updated.architectures(), [Architecture::Arm64]);
     settle().await;
 
-    let v1 = client
-        .publish_version()
-        .function_name("knobs")
-        .send()
-        .await
-        .unwrap();
+    let v1 = publish_live_alias(&client, "knobs").await;
     assert_eq!(v1.version(), Some("1"));
-    client
-        .create_alias()
-        .function_name("knobs")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .unwrap();
     let by_alias = client
         .get_function()
         .function_name("knobs")

@@ -2,25 +2,18 @@
 //! dropped, after a panic in a task holding the emulator, and none from emulators that ended
 //! earlier in the suite.
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
+use crate::harness::*;
 use aws_sdk_lambda::types::LogType;
-use common::*;
-use emulator::registry::NewFunction;
 
 async fn emulator_with_warm_environments(
     count: usize,
 ) -> (emulator::EmulatorHandle, Vec<i32>, tempfile::TempDir) {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("fn", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let dir = register_rust_function(&emulator, "io-bound", "fn", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
     let calls: Vec<_> = (0..count)
         .map(|_| {
             let client = client.clone();
@@ -41,7 +34,7 @@ async fn emulator_with_warm_environments(
     for call in calls {
         call.await.unwrap();
     }
-    let pids = emulator.state().environments.pids();
+    let pids = emulator.environment_pids();
     assert_eq!(pids.len(), count);
     assert!(pids.iter().all(|p| alive(*p)));
     if emulator.isolation().is_isolated() {
@@ -84,12 +77,10 @@ async fn a_panic_in_a_task_holding_the_emulator_cleans_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_environment_is_killed_at_shutdown() {
     let emulator = start().await;
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("stuck", dir.path()).timeout(Duration::from_secs(60)))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "faulty", "stuck", |f| {
+        f.timeout(Duration::from_secs(60))
+    });
+    let client = lambda_client(&emulator.endpoint_url());
     let call = tokio::spawn(async move {
         client
             .invoke()
@@ -100,13 +91,12 @@ async fn a_busy_environment_is_killed_at_shutdown() {
             .send()
             .await
     });
-    let state = emulator.state().clone();
     assert!(
-        wait_until_async(Duration::from_secs(10), || state.environments.live_count()
+        wait_until_async(Duration::from_secs(10), || emulator.environment_count()
             == 1)
         .await
     );
-    let pids = state.environments.pids();
+    let pids = emulator.environment_pids();
     emulator.shutdown().await;
     assert_nothing_left(&pids);
     call.abort();

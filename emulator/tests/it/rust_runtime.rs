@@ -1,30 +1,20 @@
 //! The Rust `lambda_runtime` example functions, run as real processes in the emulator and
 //! invoked through aws-sdk-lambda, boto3 and the AWS CLI.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::harness::*;
 use analyzer::report_line::ReportStatus;
 use analyzer::units::MemoryMb;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{InvocationType, LogType};
-use common::*;
-use emulator::registry::{LogFormat, NewFunction};
-
-fn payload_json(blob: Option<&Blob>) -> serde_json::Value {
-    serde_json::from_slice(blob.expect("a payload").as_ref()).unwrap()
-}
+use emulator::registry::LogFormat;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_function_runs_cold_then_warm_through_aws_sdk() {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("io", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "io-bound", "io", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
 
     let mut reports = Vec::new();
     for i in 0..3 {
@@ -32,7 +22,7 @@ async fn rust_function_runs_cold_then_warm_through_aws_sdk() {
         assert_eq!(out.status_code(), 200);
         assert_eq!(out.function_error(), None);
         assert_eq!(out.executed_version(), Some("$LATEST"));
-        let body = payload_json(out.payload());
+        let body = payload_json(&out);
         assert_eq!(body["echo"]["n"], i);
         let report = report_of(out.log_result().unwrap());
         assert_eq!(report.request_id, body["request_id"].as_str().unwrap());
@@ -63,12 +53,8 @@ async fn rust_function_runs_cold_then_warm_through_aws_sdk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_stream_holds_lambda_text_lines_and_function_output() {
     let emulator = start().await;
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("printer", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "faulty", "printer", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
     client
         .invoke()
         .function_name("printer")
@@ -130,18 +116,10 @@ async fn log_stream_holds_lambda_text_lines_and_function_output() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_log_format_writes_platform_events() {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("jsonlogs", dir.path()).log_format(LogFormat::Json))
-        .unwrap();
-    let out = lambda_client(&emulator)
-        .invoke()
-        .function_name("jsonlogs")
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let _dir = register_rust_function(&emulator, "io-bound", "jsonlogs", |f| {
+        f.log_format(LogFormat::Json)
+    });
+    let out = invoke_tail(&lambda_client(&emulator.endpoint_url()), "jsonlogs", "").await;
     let tail = decode_tail(out.log_result().unwrap());
     let types: Vec<String> = tail
         .lines()
@@ -162,16 +140,12 @@ async fn json_log_format_writes_platform_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_is_a_runtime_exit_error_and_the_next_invocation_is_cold() {
     let emulator = start().await;
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("crasher", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "faulty", "crasher", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
     let out = invoke_tail(&client, "crasher", r#"{"mode": "crash"}"#).await;
     assert_eq!(out.status_code(), 200);
     assert_eq!(out.function_error(), Some("Unhandled"));
-    let body = payload_json(out.payload());
+    let body = payload_json(&out);
     assert_eq!(body["errorType"], "Runtime.ExitError");
     let message = body["errorMessage"].as_str().unwrap();
     assert!(message.starts_with("RequestId: "), "{message}");
@@ -206,16 +180,12 @@ async fn crash_is_a_runtime_exit_error_and_the_next_invocation_is_cold() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panic_and_returned_error_are_function_errors_on_a_warm_environment() {
     let emulator = start().await;
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("errs", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "faulty", "errs", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
     for mode in ["error", "panic"] {
         let out = invoke_tail(&client, "errs", format!(r#"{{"mode": "{mode}"}}"#)).await;
         assert_eq!(out.function_error(), Some("Unhandled"), "{mode}");
-        let body = payload_json(out.payload());
+        let body = payload_json(&out);
         assert!(
             body["errorMessage"]
                 .as_str()
@@ -237,21 +207,17 @@ async fn panic_and_returned_error_are_function_errors_on_a_warm_environment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_kills_the_environment_and_reports_status_timeout() {
     let emulator = start().await;
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("sleeper", dir.path()).timeout(Duration::from_secs(1)))
-        .unwrap();
-    let out = lambda_client(&emulator)
-        .invoke()
-        .function_name("sleeper")
-        .payload(Blob::new(r#"{"mode": "timeout"}"#))
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let _dir = register_rust_function(&emulator, "faulty", "sleeper", |f| {
+        f.timeout(Duration::from_secs(1))
+    });
+    let out = invoke_tail(
+        &lambda_client(&emulator.endpoint_url()),
+        "sleeper",
+        r#"{"mode": "timeout"}"#,
+    )
+    .await;
     assert_eq!(out.function_error(), Some("Unhandled"));
-    let body = payload_json(out.payload());
+    let body = payload_json(&out);
     assert_eq!(body["errorType"], "Sandbox.Timedout");
     assert!(
         body["errorMessage"]
@@ -279,21 +245,17 @@ async fn exceeding_memory_is_runtime_out_of_memory() {
         // Without cgroups nothing enforces the memory size; the test would exhaust the host.
         return;
     }
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("hog", dir.path()).timeout(Duration::from_secs(20)))
-        .unwrap();
-    let out = lambda_client(&emulator)
-        .invoke()
-        .function_name("hog")
-        .payload(Blob::new(r#"{"mode": "oom"}"#))
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let _dir = register_rust_function(&emulator, "faulty", "hog", |f| {
+        f.timeout(Duration::from_secs(20))
+    });
+    let out = invoke_tail(
+        &lambda_client(&emulator.endpoint_url()),
+        "hog",
+        r#"{"mode": "oom"}"#,
+    )
+    .await;
     assert_eq!(out.function_error(), Some("Unhandled"));
-    let body = payload_json(out.payload());
+    let body = payload_json(&out);
     assert_eq!(body["errorType"], "Runtime.OutOfMemory", "{body}");
     assert!(
         body["errorMessage"]
@@ -311,20 +273,10 @@ async fn exceeding_memory_is_runtime_out_of_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_error_is_returned_with_an_init_report_line() {
     let emulator = start().await;
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("badinit", dir.path()).env("INIT_FAIL", "1"))
-        .unwrap();
-    let out = lambda_client(&emulator)
-        .invoke()
-        .function_name("badinit")
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let _dir = register_rust_function(&emulator, "faulty", "badinit", |f| f.env("INIT_FAIL", "1"));
+    let out = invoke_tail(&lambda_client(&emulator.endpoint_url()), "badinit", "").await;
     assert_eq!(out.function_error(), Some("Unhandled"));
-    let body = payload_json(out.payload());
+    let body = payload_json(&out);
     assert_eq!(body["errorType"], "Runtime.InitError");
     assert_eq!(body["errorMessage"], "init failed on purpose");
     let tail = decode_tail(out.log_result().unwrap());
@@ -347,20 +299,12 @@ async fn init_timeout_is_reported_as_a_timeout() {
         .start()
         .await
         .unwrap();
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("slowinit", dir.path()).env("INIT_WORK_MS", "5000"))
-        .unwrap();
-    let out = lambda_client(&emulator)
-        .invoke()
-        .function_name("slowinit")
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let _dir = register_rust_function(&emulator, "faulty", "slowinit", |f| {
+        f.env("INIT_WORK_MS", "5000")
+    });
+    let out = invoke_tail(&lambda_client(&emulator.endpoint_url()), "slowinit", "").await;
     assert_eq!(out.function_error(), Some("Unhandled"));
-    let body = payload_json(out.payload());
+    let body = payload_json(&out);
     assert_eq!(body["errorType"], "Sandbox.Timedout", "{body}");
     let report = report_of(out.log_result().unwrap());
     assert_eq!(report.status, Some(ReportStatus::Timeout));
@@ -371,19 +315,13 @@ async fn init_timeout_is_reported_as_a_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_tail_is_the_last_4_kb_of_the_invocation_log() {
     let emulator = start().await;
-    let dir = rust_function_dir("faulty");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("loud", dir.path()))
-        .unwrap();
-    let out = lambda_client(&emulator)
-        .invoke()
-        .function_name("loud")
-        .payload(Blob::new(r#"{"mode": "print", "bytes": 20000}"#))
-        .log_type(LogType::Tail)
-        .send()
-        .await
-        .unwrap();
+    let _dir = register_rust_function(&emulator, "faulty", "loud", |f| f);
+    let out = invoke_tail(
+        &lambda_client(&emulator.endpoint_url()),
+        "loud",
+        r#"{"mode": "print", "bytes": 20000}"#,
+    )
+    .await;
     let tail = decode_tail(out.log_result().unwrap());
     assert_eq!(tail.len(), 4096);
     assert!(!tail.contains("START RequestId"), "the start was cut off");
@@ -408,12 +346,8 @@ async fn log_tail_is_the_last_4_kb_of_the_invocation_log() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_errors_map_to_typed_sdk_errors() {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("known", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "io-bound", "known", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
 
     let err = client
         .invoke()
@@ -471,12 +405,8 @@ async fn api_errors_map_to_typed_sdk_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_and_event_invocations_answer_like_lambda() {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("async", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "io-bound", "async", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
     let dry = client
         .invoke()
         .function_name("async")
@@ -517,12 +447,8 @@ async fn a_function_of_another_architecture_is_refused_clearly() {
         analyzer::units::Architecture::X86_64 => analyzer::units::Architecture::Arm64,
         analyzer::units::Architecture::Arm64 => analyzer::units::Architecture::X86_64,
     };
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("foreign", dir.path()).architecture(other))
-        .unwrap();
-    let err = lambda_client(&emulator)
+    let _dir = register_rust_function(&emulator, "io-bound", "foreign", |f| f.architecture(other));
+    let err = lambda_client(&emulator.endpoint_url())
         .invoke()
         .function_name("foreign")
         .send()
@@ -539,12 +465,8 @@ async fn a_function_of_another_architecture_is_refused_clearly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_configuration_change_never_reuses_old_environments() {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("changing", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "io-bound", "changing", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
     let invoke = || async {
         let out = client
             .invoke()
@@ -585,21 +507,16 @@ async fn idle_environments_are_reaped() {
         .start()
         .await
         .unwrap();
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("idle", dir.path()))
-        .unwrap();
-    lambda_client(&emulator)
+    let _dir = register_rust_function(&emulator, "io-bound", "idle", |f| f);
+    lambda_client(&emulator.endpoint_url())
         .invoke()
         .function_name("idle")
         .send()
         .await
         .unwrap();
     assert_eq!(emulator.environment_count(), 1);
-    let state = emulator.state().clone();
     let reaped = wait_until_async(Duration::from_secs(10), || {
-        state.environments.live_count() == 0
+        emulator.environment_count() == 0
     })
     .await;
     assert!(reaped);
@@ -609,12 +526,8 @@ async fn idle_environments_are_reaped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_invocations_get_separate_environments() {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("parallel", dir.path()))
-        .unwrap();
-    let client = lambda_client(&emulator);
+    let _dir = register_rust_function(&emulator, "io-bound", "parallel", |f| f);
+    let client = lambda_client(&emulator.endpoint_url());
     let calls = (0..3).map(|_| {
         let client = client.clone();
         async move {
@@ -650,11 +563,7 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_function_runs_through_boto3_and_the_aws_cli() {
     let emulator = start().await;
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(NewFunction::new("viapython", dir.path()))
-        .unwrap();
+    let _dir = register_rust_function(&emulator, "io-bound", "viapython", |f| f);
     let handle = tokio::runtime::Handle::current();
     let first = tokio::task::block_in_place(|| {
         let _guard = handle.enter();

@@ -1,47 +1,17 @@
 //! Reserved and provisioned concurrency as on Lambda, observed through aws-sdk-lambda with a
 //! real runtime process (`tests/fixtures/sleepy-runtime`).
 
-mod control_plane_support;
-
 use std::time::Duration;
 
+use crate::harness::*;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, LogType, Runtime};
+use aws_sdk_lambda::types::{LogFormat, LogType, LoggingConfig};
 use base64::Engine as _;
-use control_plane_support::*;
 use emulator::EmulatorHandle;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-async fn create_sleepy(client: &Client, name: &str) {
-    client
-        .create_function()
-        .function_name(name)
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
-        .handler("bootstrap")
-        .timeout(30)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(sleepy_runtime_zip()))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateFunction succeeds");
-    poll("the function to become Active", LIMIT, || async {
-        let config = client
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-            .ok()?;
-        (config.state().map(|s| s.as_str()) == Some("Active")).then_some(())
-    })
-    .await;
-}
 
 /// What one invocation returned: its REPORT line and the runtime's initialization type, or
 /// the error code.
@@ -117,13 +87,7 @@ async fn reserved_concurrency_throttles_exactly_the_excess_of_a_burst() {
     let emulator = start_emulator().await;
     let client = lambda_client(&emulator.endpoint_url());
     create_sleepy(&client, "reserved").await;
-    client
-        .put_function_concurrency()
-        .function_name("reserved")
-        .reserved_concurrent_executions(RESERVED as i32)
-        .send()
-        .await
-        .unwrap();
+    reserve_concurrency(&client, "reserved", RESERVED as i32).await;
 
     // RESERVED long invocations take every slot; once both run, the rest of the burst arrives.
     let in_flight: Vec<_> = (0..RESERVED)
@@ -168,13 +132,7 @@ async fn reserved_concurrency_of_zero_throttles_everything() {
     let emulator = start_emulator().await;
     let client = lambda_client(&emulator.endpoint_url());
     create_sleepy(&client, "off").await;
-    client
-        .put_function_concurrency()
-        .function_name("off")
-        .reserved_concurrent_executions(0)
-        .send()
-        .await
-        .unwrap();
+    reserve_concurrency(&client, "off", 0).await;
     match invoke(client.clone(), "off".into(), None, 0).await {
         Outcome::Failed { code, reason } => {
             assert_eq!(code, "TooManyRequestsException");
@@ -191,20 +149,7 @@ async fn provisioned_environments_serve_the_first_invocations_without_init_durat
     let emulator = start_emulator().await;
     let client = lambda_client(&emulator.endpoint_url());
     create_sleepy(&client, "provisioned").await;
-    client
-        .publish_version()
-        .function_name("provisioned")
-        .send()
-        .await
-        .unwrap();
-    client
-        .create_alias()
-        .function_name("provisioned")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .unwrap();
+    publish_live_alias(&client, "provisioned").await;
     let err = client
         .put_provisioned_concurrency_config()
         .function_name("provisioned")
@@ -224,17 +169,7 @@ async fn provisioned_environments_serve_the_first_invocations_without_init_durat
         .await
         .unwrap();
     assert_eq!(put.status().map(|s| s.as_str()), Some("IN_PROGRESS"));
-    poll("provisioned concurrency to be READY", LIMIT, || async {
-        let got = client
-            .get_provisioned_concurrency_config()
-            .function_name("provisioned")
-            .qualifier("live")
-            .send()
-            .await
-            .ok()?;
-        (got.status().map(|s| s.as_str()) == Some("READY")).then_some(got)
-    })
-    .await;
+    wait_provisioned_ready(&client, "provisioned", "live", LIMIT).await;
 
     // Every provisioned environment is taken by a long invocation; one more spills over to
     // an on-demand environment, which is a cold start.
@@ -251,7 +186,7 @@ async fn provisioned_environments_serve_the_first_invocations_without_init_durat
     poll(
         "the provisioned environments to be taken",
         LIMIT,
-        || async { (emulator.state().environments.idle_count("provisioned") == 0).then_some(()) },
+        || async { (emulator.idle_environments("provisioned") == 0).then_some(()) },
     )
     .await;
     let spill = invoke(client.clone(), "provisioned".into(), Some("live".into()), 0).await;
@@ -301,9 +236,47 @@ async fn provisioned_environments_serve_the_first_invocations_without_init_durat
     poll(
         "the provisioned environments to be retired",
         LIMIT,
-        || async { (emulator.state().environments.idle_count("provisioned") == 0).then_some(()) },
+        || async { (emulator.idle_environments("provisioned") == 0).then_some(()) },
     )
     .await;
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisioned_init_of_a_json_logging_function_writes_a_json_init_start() {
+    let emulator = start_emulator().await;
+    let client = lambda_client(&emulator.endpoint_url());
+    create_sleepy_with(&client, "json-provisioned", |request| {
+        request.logging_config(LoggingConfig::builder().log_format(LogFormat::Json).build())
+    })
+    .await;
+    publish_live_alias(&client, "json-provisioned").await;
+    client
+        .put_provisioned_concurrency_config()
+        .function_name("json-provisioned")
+        .qualifier("live")
+        .provisioned_concurrent_executions(1)
+        .send()
+        .await
+        .unwrap();
+    wait_provisioned_ready(&client, "json-provisioned", "live", LIMIT).await;
+    let init_starts = emulator
+        .logs()
+        .group_events(
+            "/aws/lambda/json-provisioned",
+            |_| true,
+            |e| e.message.contains("INIT_START") || e.message.contains("platform.initStart"),
+        )
+        .unwrap();
+    assert_eq!(init_starts.len(), 1, "{init_starts:?}");
+    let event: serde_json::Value = serde_json::from_str(&init_starts[0].1.message)
+        .expect("the init start of a JSON-logging function is a JSON event");
+    assert_eq!(event["type"], "platform.initStart");
+    assert_eq!(
+        event["record"]["initializationType"],
+        "provisioned-concurrency"
+    );
+    assert_eq!(event["record"]["functionVersion"], "1");
     emulator.shutdown().await;
 }
 
@@ -343,15 +316,7 @@ async fn a_simultaneous_burst_gets_exactly_the_account_limit_and_no_more() {
     let calls: Vec<_> = (0..BURST)
         .map(|_| tokio::spawn(invoke(client.clone(), "burst".into(), None, 25_000)))
         .collect();
-    let state = std::sync::Arc::clone(emulator.state());
-    let busy = || {
-        state
-            .environments
-            .busy_counts()
-            .get("burst")
-            .copied()
-            .unwrap_or(0)
-    };
+    let busy = || emulator.busy_invocations("burst").unwrap_or(0);
     // Every request has been answered or holds a slot once the two add up to the burst.
     let admitted = poll("every request to be answered or admitted", LIMIT, || {
         let finished = calls.iter().filter(|c| c.is_finished()).count();

@@ -2,9 +2,7 @@
 //! the emulator: cold then warm through aws-sdk-lambda and boto3, REPORT lines that parse,
 //! function errors and log tails as on Lambda.
 
-mod common;
-
-use common::*;
+use crate::harness::*;
 use emulator::registry::NewFunction;
 
 async fn cold_then_warm(runtime: &str, handler: &str, dir: &tempfile::TempDir) {
@@ -13,7 +11,7 @@ async fn cold_then_warm(runtime: &str, handler: &str, dir: &tempfile::TempDir) {
         .registry()
         .register_folder(NewFunction::new("fn", dir.path()).runtime(runtime, handler))
         .unwrap();
-    let client = lambda_client(&emulator);
+    let client = lambda_client(&emulator.endpoint_url());
     let mut colds = Vec::new();
     for _ in 0..2 {
         let out = invoke_tail(&client, "fn", r#"{"sleep_ms": 2, "iterations": 10}"#).await;

@@ -2,15 +2,11 @@
 //! CreateFunction with Lambda's validation error, oversized request headers are refused without
 //! harm, and the API listens on loopback unless told otherwise.
 
-mod control_plane_support;
-
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use crate::harness::{create_function, lambda_client, sleepy_runtime_zip, start_emulator};
 use aws_sdk_lambda::error::ProvideErrorMetadata as _;
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
-use control_plane_support::{ROLE, lambda_client, sleepy_runtime_zip, start_emulator};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,18 +27,7 @@ async fn names_with_shell_or_html_metacharacters_are_a_validation_error() {
         "../etc/passwd",
         "f\nREPORT",
     ] {
-        let err = client
-            .create_function()
-            .function_name(name)
-            .runtime(Runtime::Providedal2023)
-            .role(ROLE)
-            .handler("bootstrap")
-            .architectures(Architecture::X8664)
-            .code(
-                FunctionCode::builder()
-                    .zip_file(Blob::new(zip.clone()))
-                    .build(),
-            )
+        let err = create_function(&client, name, zip.clone())
             .send()
             .await
             .expect_err(name);

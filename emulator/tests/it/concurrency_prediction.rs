@@ -7,13 +7,11 @@
 //! predictions checked here: the concurrency Little's law needs, and the provisioned
 //! concurrency that removes 90 % of the cold starts at that rate. Only counts are asserted.
 
-mod common;
-
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::harness::*;
 use analyzer::concurrency::{
     ConcurrencyFigures, ConcurrencyInput, ConcurrencyPrices, DurationProfile, Traffic,
     concurrency_figures_with_prices,
@@ -22,9 +20,7 @@ use analyzer::result::ConfigKey;
 use analyzer::units::{Architecture, MemoryMb};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
-use common::*;
 use emulator::EmulatorHandle;
-use emulator::registry::NewFunction;
 
 /// Requests per second of the open-loop load.
 const RATE: f64 = 40.0;
@@ -42,30 +38,6 @@ const ALPHA: f64 = 1e-4;
 /// Share of cold starts provisioned concurrency should remove.
 const SHARE_TO_REMOVE: f64 = 0.9;
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn client_without_retries(emulator: &EmulatorHandle) -> aws_sdk_lambda::Client {
-    // No retries: every request sent is one invocation.
-    aws_sdk_lambda::Client::from_conf(
-        lambda_client(emulator)
-            .config()
-            .to_builder()
-            .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
-            .build(),
-    )
-}
-
-fn register_io_bound(emulator: &EmulatorHandle, name: &str) -> tempfile::TempDir {
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(
-            NewFunction::new(name, dir.path())
-                .memory(MemoryMb::try_from(512).unwrap())
-                .timeout(Duration::from_secs(30)),
-        )
-        .unwrap();
-    dir
-}
 
 /// One invocation sleeping [`SLEEP_MS`]; returns its request id and handler duration (ms).
 async fn invoke(
@@ -175,66 +147,55 @@ async fn open_loop(
     function: &str,
     qualifier: Option<&str>,
 ) -> Run {
-    let state = Arc::clone(emulator.state());
-    let steady = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicBool::new(false));
-    let peak_environments = Arc::new(AtomicUsize::new(0));
-    let sampler = {
-        let (state, steady, done, peak_environments) = (
-            Arc::clone(&state),
-            Arc::clone(&steady),
-            Arc::clone(&done),
-            Arc::clone(&peak_environments),
-        );
-        let function = function.to_owned();
-        tokio::spawn(async move {
-            let mut peak_busy = 0;
-            let mut tick = tokio::time::interval(Duration::from_millis(1));
-            // Bounded: 60 s of samples at most.
-            for _ in 0..60_000 {
-                tick.tick().await;
-                if done.load(Ordering::Acquire) {
-                    break;
-                }
-                peak_environments.fetch_max(state.environments.live_count(), Ordering::AcqRel);
-                if steady.load(Ordering::Acquire) {
-                    let busy = state
-                        .environments
-                        .busy_counts()
-                        .get(&function)
-                        .copied()
-                        .unwrap_or(0);
-                    peak_busy = peak_busy.max(busy);
-                }
+    let steady = AtomicBool::new(false);
+    let done = AtomicBool::new(false);
+    let peak_environments = AtomicUsize::new(0);
+    // Polled alongside the sender below (not spawned: it borrows the emulator).
+    let sampler = async {
+        let mut peak_busy = 0;
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        // Bounded: 60 s of samples at most.
+        for _ in 0..60_000 {
+            tick.tick().await;
+            if done.load(Ordering::Acquire) {
+                break;
             }
-            peak_busy
-        })
+            peak_environments.fetch_max(emulator.environment_count(), Ordering::AcqRel);
+            if steady.load(Ordering::Acquire) {
+                let busy = emulator.busy_invocations(function).unwrap_or(0);
+                peak_busy = peak_busy.max(busy);
+            }
+        }
+        peak_busy
     };
 
-    let ramp_up_sends = (RAMP_UP.as_millis() / PERIOD.as_millis()) as usize;
-    let mut tick = tokio::time::interval(PERIOD);
-    // A late tick is not made up by a burst: a stalled sender (a busy host) must not bunch
-    // arrivals, which the model takes as evenly spread.
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut tasks = Vec::with_capacity(REQUESTS);
-    for i in 0..REQUESTS {
-        tick.tick().await;
-        if i == ramp_up_sends {
-            steady.store(true, Ordering::Release);
+    let sender = async {
+        let ramp_up_sends = (RAMP_UP.as_millis() / PERIOD.as_millis()) as usize;
+        let mut tick = tokio::time::interval(PERIOD);
+        // A late tick is not made up by a burst: a stalled sender (a busy host) must not bunch
+        // arrivals, which the model takes as evenly spread.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tasks = Vec::with_capacity(REQUESTS);
+        for i in 0..REQUESTS {
+            tick.tick().await;
+            if i == ramp_up_sends {
+                steady.store(true, Ordering::Release);
+            }
+            tasks.push(tokio::spawn(invoke(
+                client.clone(),
+                function.to_owned(),
+                qualifier.map(str::to_owned),
+            )));
         }
-        tasks.push(tokio::spawn(invoke(
-            client.clone(),
-            function.to_owned(),
-            qualifier.map(str::to_owned),
-        )));
-    }
-    steady.store(false, Ordering::Release);
-    let mut request_ids = HashSet::new();
-    for task in tasks {
-        assert!(request_ids.insert(task.await.unwrap().0));
-    }
-    done.store(true, Ordering::Release);
-    let peak_busy = sampler.await.unwrap();
+        steady.store(false, Ordering::Release);
+        let mut request_ids = HashSet::new();
+        for task in tasks {
+            assert!(request_ids.insert(task.await.unwrap().0));
+        }
+        done.store(true, Ordering::Release);
+        request_ids
+    };
+    let (request_ids, peak_busy) = tokio::join!(sender, sampler);
     Run {
         request_ids,
         peak_busy,
@@ -245,18 +206,10 @@ async fn open_loop(
 /// Request ids of the run whose REPORT line has an Init Duration (cold starts), from the log
 /// store; asserts every request of the run has exactly one REPORT line.
 fn cold_starts(emulator: &EmulatorHandle, function: &str, run: &Run) -> usize {
-    let events = emulator
-        .logs()
-        .group_events(
-            &format!("/aws/lambda/{function}"),
-            |_| true,
-            |e| e.message.starts_with("REPORT RequestId: "),
-        )
-        .unwrap();
     let mut reported = HashSet::new();
     let mut cold = 0;
-    for (_, event) in events {
-        let record = analyzer::report_line::parse_line(event.message.trim_end()).unwrap();
+    for line in report_lines(emulator, function) {
+        let record = analyzer::report_line::parse_line(line.trim_end()).unwrap();
         if run.request_ids.contains(&record.request_id) {
             assert!(reported.insert(record.request_id.clone()), "REPORT twice");
             cold += usize::from(record.init_duration_ms.is_some());
@@ -269,8 +222,8 @@ fn cold_starts(emulator: &EmulatorHandle, function: &str, run: &Run) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn issue_9_peak_busy_environments_lie_within_littles_law_and_its_poisson_bound() {
     let emulator = start().await;
-    let _dir = register_io_bound(&emulator, "littles-law");
-    let client = client_without_retries(&emulator);
+    let _dir = register_io_bound(&emulator, "littles-law", Duration::from_secs(30));
+    let client = lambda_client(&emulator.endpoint_url());
 
     let figures = analyse(&warm_up(&client, "littles-law").await);
     // Little's law at the (constant) rate on the mean duration.
@@ -302,16 +255,9 @@ async fn issue_9_peak_busy_environments_lie_within_littles_law_and_its_poisson_b
     // what the peak needed, and each one is still live (none lost, none left over).
     assert!(run.peak_environments <= upper as usize);
     assert!(emulator.environment_count() <= run.peak_environments);
+    assert_eq!(emulator.busy_invocations("littles-law"), Some(0));
     assert_eq!(
-        emulator
-            .state()
-            .environments
-            .busy_counts()
-            .get("littles-law"),
-        Some(&0)
-    );
-    assert_eq!(
-        emulator.state().environments.idle_count("littles-law"),
+        emulator.idle_environments("littles-law"),
         emulator.environment_count()
     );
     emulator.shutdown().await;
@@ -320,8 +266,8 @@ async fn issue_9_peak_busy_environments_lie_within_littles_law_and_its_poisson_b
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn issue_9_provisioned_concurrency_from_the_analysis_leaves_only_the_spill_over_cold() {
     let emulator = start().await;
-    let _dir = register_io_bound(&emulator, "provisioned");
-    let client = client_without_retries(&emulator);
+    let _dir = register_io_bound(&emulator, "provisioned", Duration::from_secs(30));
+    let client = lambda_client(&emulator.endpoint_url());
 
     // The warm-up runs on $LATEST, whose environments never serve version 1.
     let figures = analyse(&warm_up(&client, "provisioned").await);
@@ -330,20 +276,7 @@ async fn issue_9_provisioned_concurrency_from_the_analysis_leaves_only_the_spill
     let p = provisioned.value as u32;
     assert!(p >= 1, "{}", provisioned.formula);
 
-    client
-        .publish_version()
-        .function_name("provisioned")
-        .send()
-        .await
-        .unwrap();
-    client
-        .create_alias()
-        .function_name("provisioned")
-        .name("live")
-        .function_version("1")
-        .send()
-        .await
-        .unwrap();
+    publish_live_alias(&client, "provisioned").await;
     client
         .put_provisioned_concurrency_config()
         .function_name("provisioned")
@@ -352,20 +285,7 @@ async fn issue_9_provisioned_concurrency_from_the_analysis_leaves_only_the_spill
         .send()
         .await
         .unwrap();
-    let mut ready = false;
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    while !ready && tokio::time::Instant::now() < deadline {
-        let got = client
-            .get_provisioned_concurrency_config()
-            .function_name("provisioned")
-            .qualifier("live")
-            .send()
-            .await
-            .unwrap();
-        ready = got.status().map(|s| s.as_str()) == Some("READY");
-        tokio::task::yield_now().await;
-    }
-    assert!(ready, "provisioned concurrency becomes READY");
+    wait_provisioned_ready(&client, "provisioned", "live", LIMIT).await;
     let before = emulator.environment_count();
 
     let run = open_loop(&emulator, &client, "provisioned", Some("live")).await;

@@ -3,17 +3,15 @@
 //! that exits during init. Each invocation gets Lambda's error shape, the emulator keeps
 //! serving, and no process or cgroup of the faulty environment is left behind.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::harness::*;
 use analyzer::report_line::ReportStatus;
 use analyzer::units::MemoryMb;
 use aws_sdk_lambda::operation::invoke::InvokeOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
-use common::*;
 use emulator::EmulatorHandle;
 use emulator::registry::NewFunction;
 use tempfile::TempDir;
@@ -93,7 +91,7 @@ fn register(emulator: &EmulatorHandle, name: &str, traces: &Traces, env: &[(&str
 }
 
 async fn invoke(emulator: &EmulatorHandle, name: &str, event: &str) -> InvokeOutput {
-    lambda_client(emulator)
+    lambda_client(&emulator.endpoint_url())
         .invoke()
         .function_name(name)
         .payload(Blob::new(event.to_owned()))
@@ -101,10 +99,6 @@ async fn invoke(emulator: &EmulatorHandle, name: &str, event: &str) -> InvokeOut
         .send()
         .await
         .unwrap()
-}
-
-fn payload_json(out: &InvokeOutput) -> serde_json::Value {
-    serde_json::from_slice(out.payload().expect("a payload").as_ref()).unwrap()
 }
 
 /// Lambda's shape of an unhandled failure: 200, `X-Amz-Function-Error: Unhandled`, a body with
@@ -165,7 +159,7 @@ async fn environment_killed_mid_invocation_is_a_runtime_exit_error() {
     let traces = Traces::new();
     register(&emulator, "victim", &traces, &[]);
     let call = {
-        let client = lambda_client(&emulator);
+        let client = lambda_client(&emulator.endpoint_url());
         tokio::spawn(async move { invoke_tail(&client, "victim", r#"{"action": "hang"}"#).await })
     };
     assert!(

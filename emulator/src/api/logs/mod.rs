@@ -15,16 +15,29 @@
 //! The handler is independent of the HTTP server: [`LogsApi::handle`] takes the operation
 //! name and the body and returns a status and a JSON body.
 
-use serde::Deserialize;
+mod pattern;
+mod requests;
+mod tokens;
+
 use serde_json::{Value, json};
 
 use crate::log_store::{InputLogEvent, LogStore, LogStoreError, StoredLogEvent};
+use pattern::FilterPattern;
+use requests::{
+    DescribeLogGroupsRequest, DescribeLogStreamsRequest, FilterLogEventsRequest,
+    GetLogEventsRequest, GroupRequest, PutLogEventsRequest, StreamRequest, check_limit, group_name,
+    missing, parse, resolve_group,
+};
+use tokens::{
+    Cursor, decode_filter_token, decode_name_token, decode_offset_token, encode_filter_token,
+    encode_name_token, encode_offset_token, page_last_name, take_head, take_tail,
+};
 
 /// The `X-Amz-Target` prefix of every CloudWatch Logs operation.
-pub const TARGET_PREFIX: &str = "Logs_20140328.";
+pub(crate) const TARGET_PREFIX: &str = "Logs_20140328.";
 
 /// The content type of JSON 1.1 requests and responses.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// Largest page of events a response carries, as on CloudWatch Logs (1 MB of messages).
 const MAX_RESPONSE_BYTES: usize = 1_048_576;
@@ -37,11 +50,11 @@ const MAX_DESCRIBE_LIMIT: usize = 50;
 
 /// A JSON 1.1 response: HTTP status and body.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JsonResponse {
+pub(crate) struct JsonResponse {
     /// HTTP status code (200, or 400 for every client error).
-    pub status: u16,
+    pub(crate) status: u16,
     /// The JSON body.
-    pub body: Value,
+    pub(crate) body: Value,
 }
 
 /// An AWS-shaped error of the Logs API.
@@ -98,7 +111,7 @@ type ApiResult = Result<Value, LogsError>;
 
 /// The Logs API over a [`LogStore`]. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct LogsApi {
+pub(crate) struct LogsApi {
     store: LogStore,
     region: String,
     account_id: String,
@@ -106,7 +119,11 @@ pub struct LogsApi {
 
 impl LogsApi {
     /// An API over `store`; `region` and `account_id` appear in the ARNs it returns.
-    pub fn new(store: LogStore, region: impl Into<String>, account_id: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        store: LogStore,
+        region: impl Into<String>,
+        account_id: impl Into<String>,
+    ) -> Self {
         Self {
             store,
             region: region.into(),
@@ -114,19 +131,14 @@ impl LogsApi {
         }
     }
 
-    /// The store the API reads and writes.
-    pub fn store(&self) -> &LogStore {
-        &self.store
-    }
-
     /// Whether an `X-Amz-Target` header value names a Logs operation.
-    pub fn is_logs_target(target: &str) -> bool {
+    pub(crate) fn is_logs_target(target: &str) -> bool {
         target.starts_with(TARGET_PREFIX)
     }
 
     /// Handles one request: `target` is the `X-Amz-Target` header value, `body` the raw body.
     /// Never fails: errors become AWS-shaped 400 responses.
-    pub fn handle(&self, target: &str, body: &[u8]) -> JsonResponse {
+    pub(crate) fn handle(&self, target: &str, body: &[u8]) -> JsonResponse {
         let operation = target.strip_prefix(TARGET_PREFIX).unwrap_or(target);
         let result = match operation {
             "DescribeLogGroups" => parse(body).and_then(|r| self.describe_log_groups(r)),
@@ -474,310 +486,6 @@ impl LogsApi {
     }
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, LogsError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|err| LogsError {
-        type_name: "SerializationException",
-        message: format!("could not parse the request body: {err}"),
-    })
-}
-
-fn missing(field: &str) -> LogsError {
-    LogsError::invalid(format!(
-        "1 validation error detected: Value null at '{field}' failed to satisfy constraint: \
-         Member must not be null"
-    ))
-}
-
-fn check_limit(limit: Option<i64>, max: usize) -> Result<usize, LogsError> {
-    match limit {
-        None => Ok(max),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| {
-                LogsError::invalid(format!(
-                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy \
-                     constraint: Member must have value between 1 and {max}"
-                ))
-            }),
-    }
-}
-
-/// The group a request names, by `logGroupName` or `logGroupIdentifier` (name or ARN).
-fn resolve_group(name: Option<String>, identifier: Option<String>) -> Result<String, LogsError> {
-    match (name, identifier) {
-        (Some(_), Some(_)) => Err(LogsError::invalid(
-            "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
-        )),
-        (Some(name), None) => Ok(name),
-        (None, Some(id)) => Ok(group_name(&id).to_owned()),
-        (None, None) => Err(LogsError::invalid(
-            "Should provide either name or ARN of the LogGroup.",
-        )),
-    }
-}
-
-/// The group name in a log group identifier: the name itself, or the part of an ARN after
-/// `:log-group:` without a trailing `:*`.
-fn group_name(identifier: &str) -> &str {
-    match identifier.split_once(":log-group:") {
-        Some((prefix, rest)) if prefix.starts_with("arn:") => {
-            rest.strip_suffix(":*").unwrap_or(rest)
-        }
-        _ => identifier,
-    }
-}
-
-fn take_head<T>(items: &[T], limit: usize) -> &[T] {
-    &items[..items.len().min(limit)]
-}
-
-fn take_tail<T>(items: &[T], limit: usize) -> &[T] {
-    &items[items.len().saturating_sub(limit)..]
-}
-
-fn page_last_name(page: &Value, field: &str) -> Option<String> {
-    page.as_array()?
-        .last()?
-        .get(field)?
-        .as_str()
-        .map(str::to_owned)
-}
-
-fn invalid_token() -> LogsError {
-    LogsError::invalid("The specified nextToken is invalid.")
-}
-
-/// A `GetLogEvents` position: `f/<seq>` reads events from `seq` on, `b/<seq>` before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cursor {
-    Forward(u64),
-    Backward(u64),
-}
-
-impl Cursor {
-    fn encode(self) -> String {
-        match self {
-            Cursor::Forward(seq) => format!("f/{seq:020}"),
-            Cursor::Backward(seq) => format!("b/{seq:020}"),
-        }
-    }
-
-    fn decode(token: &str) -> Result<Self, LogsError> {
-        let (direction, seq) = token.split_once('/').ok_or_else(invalid_token)?;
-        let seq: u64 = seq.parse().map_err(|_| invalid_token())?;
-        match direction {
-            "f" => Ok(Cursor::Forward(seq)),
-            "b" => Ok(Cursor::Backward(seq)),
-            _ => Err(invalid_token()),
-        }
-    }
-}
-
-fn encode_filter_token(timestamp_ms: i64, seq: u64) -> String {
-    format!("pt1/{timestamp_ms}/{seq}")
-}
-
-fn decode_filter_token(token: &str) -> Result<(i64, u64), LogsError> {
-    let mut parts = token.split('/');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("pt1"), Some(ts), Some(seq), None) => Ok((
-            ts.parse().map_err(|_| invalid_token())?,
-            seq.parse().map_err(|_| invalid_token())?,
-        )),
-        _ => Err(invalid_token()),
-    }
-}
-
-fn encode_offset_token(offset: usize) -> String {
-    format!("pt1/{offset}")
-}
-
-fn decode_offset_token(token: &str) -> Result<usize, LogsError> {
-    token
-        .strip_prefix("pt1/")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(invalid_token)
-}
-
-fn encode_name_token(name: &str) -> String {
-    format!("pt1:{name}")
-}
-
-fn decode_name_token(token: &str) -> Result<String, LogsError> {
-    token
-        .strip_prefix("pt1:")
-        .map(str::to_owned)
-        .ok_or_else(invalid_token)
-}
-
-/// A CloudWatch Logs text filter pattern: every plain term must occur, no `-term` may occur,
-/// and when `?term`s are given at least one of them must occur. Terms match case-sensitively
-/// anywhere in the message; `"quoted phrases"` match as one term.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct FilterPattern {
-    required: Vec<String>,
-    any_of: Vec<String>,
-    excluded: Vec<String>,
-}
-
-impl FilterPattern {
-    /// Parses a text filter pattern. The empty pattern matches every event.
-    ///
-    /// # Errors
-    ///
-    /// An `InvalidParameterException` for an unterminated quote and for JSON (`{ ... }`),
-    /// space-delimited (`[ ... ]`) and regular-expression (`%...%`) patterns, which the
-    /// emulator does not implement.
-    fn parse(pattern: &str) -> Result<Self, LogsError> {
-        let trimmed = pattern.trim();
-        if trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with('%') {
-            return Err(LogsError::invalid(format!(
-                "filter pattern `{trimmed}` is not supported: the emulator implements text \
-                 patterns (terms, \"phrases\", ?alternatives, -exclusions)"
-            )));
-        }
-        let mut out = Self::default();
-        let mut chars = trimmed.chars().peekable();
-        loop {
-            while chars.next_if(|c| c.is_whitespace()).is_some() {}
-            let Some(&first) = chars.peek() else { break };
-            let kind = match first {
-                '?' | '-' => {
-                    chars.next();
-                    first
-                }
-                _ => ' ',
-            };
-            let mut term = String::new();
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                let mut closed = false;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        '\\' => {
-                            if let Some(escaped) = chars.next() {
-                                term.push(escaped);
-                            }
-                        }
-                        _ => term.push(c),
-                    }
-                }
-                if !closed {
-                    return Err(LogsError::invalid(format!(
-                        "filter pattern `{trimmed}` has an unterminated quote"
-                    )));
-                }
-            } else {
-                while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
-                    term.push(c);
-                }
-            }
-            if term.is_empty() {
-                continue;
-            }
-            match kind {
-                '?' => out.any_of.push(term),
-                '-' => out.excluded.push(term),
-                _ => out.required.push(term),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Whether a message matches the pattern.
-    pub(crate) fn matches(&self, message: &str) -> bool {
-        self.required.iter().all(|t| message.contains(t.as_str()))
-            && !self.excluded.iter().any(|t| message.contains(t.as_str()))
-            && (self.any_of.is_empty() || self.any_of.iter().any(|t| message.contains(t.as_str())))
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DescribeLogGroupsRequest {
-    log_group_name_prefix: Option<String>,
-    log_group_name_pattern: Option<String>,
-    log_group_identifiers: Option<Vec<String>>,
-    next_token: Option<String>,
-    limit: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DescribeLogStreamsRequest {
-    log_group_name: Option<String>,
-    log_group_identifier: Option<String>,
-    log_stream_name_prefix: Option<String>,
-    order_by: Option<String>,
-    descending: Option<bool>,
-    next_token: Option<String>,
-    limit: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GetLogEventsRequest {
-    log_group_name: Option<String>,
-    log_group_identifier: Option<String>,
-    log_stream_name: Option<String>,
-    start_time: Option<i64>,
-    end_time: Option<i64>,
-    next_token: Option<String>,
-    limit: Option<i64>,
-    start_from_head: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FilterLogEventsRequest {
-    log_group_name: Option<String>,
-    log_group_identifier: Option<String>,
-    log_stream_names: Option<Vec<String>>,
-    log_stream_name_prefix: Option<String>,
-    start_time: Option<i64>,
-    end_time: Option<i64>,
-    filter_pattern: Option<String>,
-    next_token: Option<String>,
-    limit: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GroupRequest {
-    log_group_name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StreamRequest {
-    log_group_name: Option<String>,
-    log_stream_name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PutLogEventsRequest {
-    log_group_name: Option<String>,
-    log_stream_name: Option<String>,
-    log_events: Option<Vec<PutLogEvent>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PutLogEvent {
-    timestamp: i64,
-    message: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -808,22 +516,6 @@ mod tests {
             .iter()
             .map(|e| e["message"].as_str().unwrap().to_owned())
             .collect()
-    }
-
-    #[test]
-    fn filter_pattern_terms_phrases_alternatives_and_exclusions() {
-        let p = FilterPattern::parse(r#"REPORT "Init Duration""#).unwrap();
-        assert!(p.matches("REPORT RequestId: x\tInit Duration: 1 ms"));
-        assert!(!p.matches("REPORT RequestId: x\tDuration: 1 ms"));
-        let p = FilterPattern::parse("?ERROR ?WARN").unwrap();
-        assert!(p.matches("a WARN b") && p.matches("ERROR") && !p.matches("INFO"));
-        let p = FilterPattern::parse("ERROR -Exiting").unwrap();
-        assert!(p.matches("ERROR here") && !p.matches("ERROR Exiting"));
-        assert!(FilterPattern::parse("").unwrap().matches("anything"));
-        assert!(FilterPattern::parse("\"open").is_err());
-        assert!(FilterPattern::parse("{ $.level = \"ERROR\" }").is_err());
-        let p = FilterPattern::parse("report").unwrap();
-        assert!(!p.matches("REPORT"), "terms are case-sensitive");
     }
 
     #[test]
@@ -922,7 +614,7 @@ mod tests {
     #[test]
     fn describe_operations_list_groups_and_streams_with_pagination() {
         let api = api_with(&[("s1", 5, "a"), ("s2", 9, "b"), ("s3", 1, "c")]);
-        api.store()
+        api.store
             .append("/aws/lambda/g", "x", [InputLogEvent::now("m")]);
         let resp = call(
             &api,

@@ -1,12 +1,10 @@
 //! Environments are frozen between invocations and thawed for the next one, and the cgroup v1
 //! freezer anchor that keeps freezing cheap lives exactly as long as the environments.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use emulator::cgroup::Isolation;
 
 /// The cgroup folder of `pid` in one v1 controller, from `/proc/<pid>/cgroup`.
@@ -85,7 +83,7 @@ async fn environment_is_frozen_between_invocations_and_thawed_for_the_next() {
     };
 
     assert!(invoke(1).await.is_cold_start());
-    let pids = emulator.state().environments.pids();
+    let pids = emulator.environment_pids();
     assert_eq!(pids.len(), 1);
     let pid = pids[0];
     for n in 2..5 {
@@ -101,7 +99,7 @@ async fn environment_is_frozen_between_invocations_and_thawed_for_the_next() {
             "invocation {n} reused the environment"
         );
     }
-    assert_eq!(emulator.state().environments.pids(), vec![pid]);
+    assert_eq!(emulator.environment_pids(), vec![pid]);
 
     if isolation == Isolation::CgroupV1 {
         let anchors = own_anchors();

@@ -1,16 +1,14 @@
 //! The CloudWatch Logs API through aws-sdk-cloudwatchlogs, on the same endpoint as Lambda's.
 
-mod control_plane_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::harness::*;
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatchlogs::types::{InputLogEvent, OrderBy};
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, LogType, Runtime};
+use aws_sdk_lambda::types::LogType;
 use base64::Engine as _;
-use control_plane_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filter_log_events_finds_every_report_line_of_1000_invocations_across_pages() {
@@ -20,34 +18,7 @@ async fn filter_log_events_finds_every_report_line_of_1000_invocations_across_pa
     let endpoint = emulator.endpoint_url();
     let lambda = lambda_client(&endpoint);
     let logs = logs_client(&endpoint);
-    lambda
-        .create_function()
-        .function_name("logged")
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
-        .handler("bootstrap")
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(sleepy_runtime_zip()))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    poll(
-        "the function to become Active",
-        Duration::from_secs(60),
-        || async {
-            let c = lambda
-                .get_function_configuration()
-                .function_name("logged")
-                .send()
-                .await
-                .ok()?;
-            (c.state().map(|s| s.as_str()) == Some("Active")).then_some(())
-        },
-    )
-    .await;
+    create_sleepy(&lambda, "logged").await;
 
     let mut reports = BTreeSet::new();
     let mut workers = tokio::task::JoinSet::new();

@@ -2,19 +2,15 @@
 //! invocation is lost or answered twice, every one has its REPORT line in the log store, the
 //! emulator's memory stays bounded, and reserved concurrency throttles exactly the excess.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use analyzer::units::MemoryMb;
+use crate::harness::*;
 use aws_sdk_lambda::operation::invoke::InvokeError;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{LogType, ThrottleReason};
-use common::*;
 use emulator::EmulatorHandle;
-use emulator::registry::NewFunction;
 use tokio::sync::Semaphore;
 
 const INVOCATIONS: usize = 1_000;
@@ -29,19 +25,6 @@ fn vm_rss_kib() -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .expect("VmRSS in /proc/self/status")
-}
-
-fn register_io_bound(emulator: &EmulatorHandle, name: &str) -> tempfile::TempDir {
-    let dir = rust_function_dir("io-bound");
-    emulator
-        .registry()
-        .register_folder(
-            NewFunction::new(name, dir.path())
-                .memory(MemoryMb::try_from(512).unwrap())
-                .timeout(Duration::from_secs(900)),
-        )
-        .unwrap();
-    dir
 }
 
 /// One answered invocation: the sequence number sent, and what came back.
@@ -101,17 +84,9 @@ async fn run_burst(
 
 /// REPORT lines of a function's log group, counted by request id.
 fn report_counts(emulator: &EmulatorHandle, function: &str) -> HashMap<String, usize> {
-    let events = emulator
-        .logs()
-        .group_events(
-            &format!("/aws/lambda/{function}"),
-            |_| true,
-            |e| e.message.starts_with("REPORT RequestId: "),
-        )
-        .unwrap();
     let mut counts = HashMap::new();
-    for (_, event) in events {
-        let id = event.message["REPORT RequestId: ".len()..]
+    for line in report_lines(emulator, function) {
+        let id = line["REPORT RequestId: ".len()..]
             .split('\t')
             .next()
             .unwrap()
@@ -125,8 +100,8 @@ fn report_counts(emulator: &EmulatorHandle, function: &str) -> HashMap<String, u
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_invocations_64_in_flight_are_each_answered_and_reported_once() {
     let emulator = start().await;
-    let _dir = register_io_bound(&emulator, "load");
-    let client = lambda_client(&emulator);
+    let _dir = register_io_bound(&emulator, "load", Duration::from_secs(900));
+    let client = lambda_client(&emulator.endpoint_url());
 
     // Warm-up: the pool grows to its working size before memory is measured.
     let warm = run_burst(&client, "load", IN_FLIGHT, IN_FLIGHT).await;
@@ -178,22 +153,11 @@ async fn a_thousand_invocations_64_in_flight_are_each_answered_and_reported_once
 async fn reserved_concurrency_throttles_every_invocation_beyond_it_under_load() {
     const RESERVED: usize = 4;
     let emulator = start().await;
-    let _dir = register_io_bound(&emulator, "reserved");
-    // No retries: every throttle is counted once, as the server answered it.
-    let client = aws_sdk_lambda::Client::from_conf(
-        lambda_client(&emulator)
-            .config()
-            .to_builder()
-            .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
-            .build(),
-    );
-    client
-        .put_function_concurrency()
-        .function_name("reserved")
-        .reserved_concurrent_executions(RESERVED as i32)
-        .send()
-        .await
-        .unwrap();
+    let _dir = register_io_bound(&emulator, "reserved", Duration::from_secs(900));
+    // No retries (as every test client): every throttle is counted once, as the server
+    // answered it.
+    let client = lambda_client(&emulator.endpoint_url());
+    reserve_concurrency(&client, "reserved", RESERVED as i32).await;
 
     // Hold every reserved slot with an invocation that outlasts the test.
     let holders: Vec<_> = (0..RESERVED)
@@ -209,10 +173,9 @@ async fn reserved_concurrency_throttles_every_invocation_beyond_it_under_load() 
             })
         })
         .collect();
-    let state = Arc::clone(emulator.state());
     assert!(
         wait_until_async(Duration::from_secs(60), || {
-            state.environments.busy_counts().get("reserved").copied() == Some(RESERVED as u32)
+            emulator.busy_invocations("reserved") == Some(RESERVED as u32)
         })
         .await,
         "every reserved slot is busy"
