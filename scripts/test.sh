@@ -66,6 +66,9 @@ export POWERTUNE_TEST_NODE_MODULES="$ROOT/node_modules"
 step "cargo fmt --check"
 cargo fmt --all --check
 
+step "structure: no module import cycles, no file over 800 lines, no function over 100"
+python3 scripts/structure.py
+
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
