@@ -9,7 +9,7 @@ use std::time::Duration;
 use predicates::prelude::*;
 use test_support::example_bin;
 
-use crate::harness::{powertune, read_until, tune_example};
+use crate::harness::{assert_within_schema, powertune, read_until, tune_example};
 
 #[test]
 fn help_documents_the_exit_codes() {
@@ -246,6 +246,14 @@ fn demo_tunes_both_examples_and_summarizes() {
             predicate::str::contains("In short")
                 .and(predicate::str::contains("io-bound: cheapest at 128 MB")),
         );
-    assert!(out.path().join("cpu-bound/result.json").is_file());
     assert!(out.path().join("io-bound/report.html").is_file());
+    // The demo's result.json keeps the schema the analyzer pins (issue 14: the layering
+    // changed no serialized name or type).
+    for example in ["cpu-bound", "io-bound"] {
+        let written: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.path().join(example).join("result.json")).unwrap(),
+        )
+        .unwrap();
+        assert_within_schema(&written, "it__schema__tuning_result.snap");
+    }
 }

@@ -1,6 +1,8 @@
 //! What the tests share: the `powertune` command, with or without a hermetic AWS
-//! environment, and reading a child's stderr up to a line.
+//! environment, reading a child's stderr up to a line, and checking a written document against
+//! the pinned schema.
 
+use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -57,4 +59,82 @@ pub fn read_until(stderr: &mut impl BufRead, needle: &str, limit: Duration) {
         );
         assert!(Instant::now() < deadline, "no {needle:?} within {limit:?}");
     }
+}
+
+/// Every `(path, JSON type)` of a document: object keys joined with `.`, array items as `[]`,
+/// types `integer`, `float`, `string`, `bool`, `null`, `object`, `array`.
+fn json_paths(value: &serde_json::Value, path: &str, out: &mut BTreeSet<(String, String)>) {
+    use serde_json::Value;
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(items) => {
+            for item in items {
+                json_paths(item, &format!("{path}[]"), out);
+            }
+            "array"
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                json_paths(v, &format!("{path}.{k}"), out);
+            }
+            "object"
+        }
+    };
+    out.insert((path.to_owned(), kind.to_owned()));
+}
+
+/// Asserts that a JSON document a command wrote has the pinned shape of its kind: every key
+/// it holds is in the analyzer's schema snapshot (`analyzer/tests/it/snapshots/<snapshot>`,
+/// which lists every key with every optional part present) with the same JSON type.
+pub fn assert_within_schema(document: &serde_json::Value, snapshot: &str) {
+    let path = test_support::workspace_root()
+        .join("analyzer/tests/it/snapshots")
+        .join(snapshot);
+    let text = std::fs::read_to_string(&path).expect("the schema snapshot");
+    // An insta snapshot: a `---` header, then the shape as JSON whose leaves name a type
+    // (`integer`, `string`...) or, for vocabulary, `= value`.
+    let body = text
+        .splitn(3, "---\n")
+        .nth(2)
+        .expect("an insta snapshot body");
+    let shape: serde_json::Value = serde_json::from_str(body).expect("the shape is JSON");
+    fn schema_paths(value: &serde_json::Value, path: &str, out: &mut BTreeSet<(String, String)>) {
+        use serde_json::Value;
+        let kind = match value {
+            Value::String(s) if s.starts_with("= ") => "string".to_owned(),
+            Value::String(s) => s.clone(),
+            Value::Array(items) => {
+                for item in items {
+                    schema_paths(item, &format!("{path}[]"), out);
+                }
+                "array".to_owned()
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    schema_paths(v, &format!("{path}.{k}"), out);
+                }
+                "object".to_owned()
+            }
+            other => panic!("unexpected {other} in the schema snapshot"),
+        };
+        out.insert((path.to_owned(), kind));
+    }
+    let mut allowed = BTreeSet::new();
+    schema_paths(&shape, "", &mut allowed);
+    let mut found = BTreeSet::new();
+    json_paths(document, "", &mut found);
+    // The payload is the user's own JSON: its inside is no part of the schema.
+    let outside: Vec<_> = found
+        .difference(&allowed)
+        .filter(|(p, _)| !p.starts_with(".input.payload."))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "keys or types outside the schema pinned in {}: {outside:?}",
+        path.display()
+    );
 }
