@@ -3,7 +3,7 @@
 //! example-functions --bins` when missing or stale), the Python venv and the npm packages that
 //! the test command installs; and the test peers' plumbing: one Lambda client builder
 //! ([`lambda_client`]), moto server ([`moto::Moto`]), and, with the `emulator` feature, the
-//! tuner's step functions deployed into the embedded emulator ([`step_functions`]).
+//! tuner's step functions deployed into the embedded emulator (the `step_functions` module).
 //!
 //! This crate is a dev-dependency only. It runs processes and reads the filesystem and the
 //! environment, and it panics with a message naming the fix instead of returning errors, as a
