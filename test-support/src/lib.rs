@@ -77,16 +77,21 @@ pub fn node_modules() -> PathBuf {
 }
 
 /// A Lambda client for a test peer at `endpoint` (the emulator, moto server): region
-/// `us-east-1`, placeholder credentials.
+/// `us-east-1`, placeholder credentials, the SDK's default retries.
 #[must_use]
 pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::Config::builder()
+    aws_sdk_lambda::Client::from_conf(lambda_config(endpoint).build())
+}
+
+/// The configuration [`lambda_client`] builds its client from, for a test that changes one
+/// setting (e.g. turns retries off to see every throttle as the server answered it).
+#[must_use]
+pub fn lambda_config(endpoint: &str) -> aws_sdk_lambda::config::Builder {
+    aws_sdk_lambda::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .build();
-    aws_sdk_lambda::Client::from_conf(config)
 }
 
 /// The path of the example binary `name` (debug profile).

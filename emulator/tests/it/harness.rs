@@ -181,11 +181,7 @@ fn credentials() -> Credentials {
 /// An aws-sdk-lambda client for `endpoint`, with retries off: every request sent is one
 /// invocation, and every throttle or error is seen as the server answered it.
 pub fn lambda_client(endpoint: &str) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(credentials())
-        .endpoint_url(endpoint)
+    let config = test_support::lambda_config(endpoint)
         .retry_config(RetryConfig::disabled())
         .build();
     aws_sdk_lambda::Client::from_conf(config)
