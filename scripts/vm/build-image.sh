@@ -101,7 +101,11 @@ PACKAGES+=,linux-image-amd64,initramfs-tools
 log "debootstrap $SUITE into $ROOTFS (a few minutes)"
 $SUDO debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOTFS" "$MIRROR" \
     >"$WORK/debootstrap.log" 2>&1 \
-    || { tail -n 30 "$WORK/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
+    || {
+        tail -n 20 "$WORK/debootstrap.log" >&2
+        $SUDO tail -n 30 "$ROOTFS/debootstrap/debootstrap.log" >&2 || true
+        die "debootstrap failed (its logs above)"
+    }
 
 log "configuring the guest"
 in_root() { $SUDO chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }

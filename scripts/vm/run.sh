@@ -20,6 +20,9 @@
 #   --env NAME=VALUE   set a variable for COMMAND (repeatable); the guest starts it with a
 #                      clean environment (HOME, USER, PATH, and for ci XDG_RUNTIME_DIR)
 #   --timeout SECONDS  power the VM off after this long (default 1800); exit status 124
+#   --boot-timeout SECONDS
+#                      give up when the command has not started after this long (default
+#                      300); exit status 125
 #   --quiet            no [vm] lines on stderr
 # Exit status: COMMAND's; 124 on timeout; 125 when the VM did not run the command (the last
 # lines of the guest's console are printed).
@@ -36,6 +39,7 @@ SHARE=$PWD
 WORKDIR="~"
 ENVS=()
 TIMEOUT=1800
+BOOT_TIMEOUT=300
 QUIET=no
 CONSOLE=no
 
@@ -51,6 +55,7 @@ while (($#)); do
     --workdir) WORKDIR=${2:?--workdir needs a folder}; shift 2 ;;
     --env) ENVS+=("${2:?--env needs NAME=VALUE}"); shift 2 ;;
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
+    --boot-timeout) BOOT_TIMEOUT=${2:?--boot-timeout needs seconds}; shift 2 ;;
     --quiet) QUIET=yes; shift ;;
     --console) CONSOLE=yes; shift ;;
     -h | --help) usage 0 ;;
@@ -135,7 +140,8 @@ qemu_args=(
     -smp "${POWERTUNE_VM_CPUS:-2}" -m "${POWERTUNE_VM_MEMORY_MB:-2048}"
     -nodefaults -no-user-config -display none -no-reboot
     -kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.img"
-    -append "root=/dev/vda rw console=ttyS0 quiet panic=-1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all"
+    # quiet for the kernel, but systemd's status lines on the console show where a boot stops.
+    -append "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=1 panic=-1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all"
     # The root disk is a snapshot: every run starts from the same image and changes nothing.
     -drive "file=$IMAGE/rootfs.img,if=virtio,format=raw,snapshot=on"
     -virtfs "local,path=$CTL,mount_tag=vmctl,security_model=none,id=vmctl"
@@ -176,9 +182,11 @@ command_at=
 timed_out=no
 while kill -0 "$QEMU_PID" 2>/dev/null; do
     [[ -n $command_at || ! -e $CTL/started-at ]] || command_at=$EPOCHREALTIME
-    if (($(elapsed "$started" "$EPOCHREALTIME" | cut -d. -f1) >= TIMEOUT)); then
+    waited=$(elapsed "$started" "$EPOCHREALTIME" | cut -d. -f1)
+    if ((waited >= TIMEOUT)) || { [[ -z $command_at ]] && ((waited >= BOOT_TIMEOUT)); }; then
         timed_out=yes
-        log "timeout after $TIMEOUT s: powering the VM off"
+        [[ -n $command_at ]] || timed_out=boot
+        log "timeout after $waited s: powering the VM off"
         kill "$QEMU_PID" 2>/dev/null || true
         break
     fi
@@ -196,6 +204,10 @@ console_tail() {
 if [[ $timed_out == yes ]]; then
     console_tail "timed out"
     exit 124
+fi
+if [[ $timed_out == boot ]]; then
+    console_tail "error: the command had not started after $BOOT_TIMEOUT s"
+    exit 125
 fi
 if [[ ! -f $CTL/rc ]]; then
     console_tail "error: the VM stopped without running the command"
