@@ -52,11 +52,11 @@ fi
 [[ -n ${GLIBC[$SUITE]:-} ]] || die "POWERTUNE_VM_SUITE=$SUITE: only bookworm and trixie are supported"
 
 # The cache key: what goes into the image (this script from its "What goes into the image"
-# line on, and the unit), so that other edits keep the cached image.
+# line on, and the unit, both without comment lines), so that other edits keep the cached image.
 KEY=$({
     sed -n '/^# --- What goes into the image/,$p' "$HERE/build-image.sh"
     cat "$HERE/unit.service"
-} | sha256sum | cut -c1-12)
+} | grep -v '^[[:space:]]*#' | sha256sum | cut -c1-12)
 IMAGE="$VM_DIR/$SUITE-$KEY"
 if [[ -f $IMAGE/ready ]]; then
     printf '%s\n' "$IMAGE"
@@ -92,8 +92,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# minbase has no udev, D-Bus or logind session support; systemd-run --user needs D-Bus and a
-# user manager, and the harness's output ports need udev's /dev/virtio-ports/ links.
+# minbase has no udev, D-Bus or logind PAM module; systemd-run --user needs D-Bus and a user
+# manager, and the harness's output ports need udev's /dev/virtio-ports/ links.
 # ca-certificates: aws-sdk-rust's HTTP client (in powertune and the emulator's tests) panics at
 # start without a root certificate, even for the emulator's plain-HTTP loopback endpoint.
 PACKAGES=systemd-sysv,udev,dbus,dbus-user-session,libpam-systemd,kmod,procps,ca-certificates
