@@ -20,8 +20,10 @@ use crate::charts::INVOCATIONS_PER_UNIT;
 /// A chart ready for the page: its SVG and what it shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
-    /// File stem shared with the PNG, also the element id (`chart-<stem>`).
+    /// File stem of the chart, also the element id (`chart-<stem>`).
     pub file_stem: &'static str,
+    /// File name of the chart's PNG beside the page, which the caption links.
+    pub png_file: String,
     /// One-line description shown under the chart.
     pub caption: String,
     /// The chart as an SVG document.
@@ -171,11 +173,12 @@ fn write_figures(out: &mut String, figures: &[Figure]) {
     for figure in figures {
         let _ = write!(
             out,
-            "<figure id=\"chart-{stem}\">\n{svg}\n<figcaption>{caption} \
-             (also written as <code>{stem}.png</code>)</figcaption>\n</figure>\n",
+            "<figure id=\"chart-{stem}\">\n{svg}\n<figcaption>{caption} (PNG: \
+             <a href=\"{png}\">{png}</a>)</figcaption>\n</figure>\n",
             stem = figure.file_stem,
             svg = inline_svg(&figure.svg, &figure.caption),
             caption = escape(&figure.caption),
+            png = escape(&figure.png_file),
         );
     }
     out.push_str("</section>\n");

@@ -12,8 +12,11 @@ use clap::Args;
 use crate::output::Output;
 
 const AFTER_HELP: &str = "\
-Writes report.html (self-contained: it loads nothing from the network) and one PNG per chart
-into --out, and prints the paths written (a JSON list with --json).
+Writes the page and one PNG per chart into --out, named by the result's kind: report.html
+and <chart>.png for a tuning result, coldstart.html and coldstart-<chart>.png for a cold-start
+result (so both reports can share a folder). The page is self-contained (it loads nothing
+from the network) and links the PNGs beside it. Prints the paths written (a JSON list with
+--json).
 
 Exit codes:
   0  the report was written
@@ -30,7 +33,7 @@ pub struct ReportArgs {
     /// The result JSON written by `tune` or `coldstart` (- for stdin).
     #[arg(value_name = "RESULT.json")]
     pub result: PathBuf,
-    /// Folder for report.html and the PNG charts (created when missing).
+    /// Folder for the page and the PNG charts (created when missing).
     #[arg(long, default_value = "powertune-out", value_name = "DIR")]
     pub out: PathBuf,
 }
