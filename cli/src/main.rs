@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod aws;
+mod bootstrap;
 mod cmd;
 mod environment;
 mod local_function;
@@ -70,6 +71,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Started by the emulator as the demo's example function: serve it, parse no flags.
+    match bootstrap::BootstrapEnv::from_process().requested() {
+        Some(Ok(example)) => return bootstrap::serve(example),
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
     let cli = Cli::parse();
     let env = ColorEnv {
         no_color: std::env::var("NO_COLOR").ok(),

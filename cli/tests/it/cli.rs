@@ -9,7 +9,9 @@ use std::time::Duration;
 use predicates::prelude::*;
 use test_support::example_bin;
 
-use crate::harness::{assert_within_schema, powertune, read_until, tune_example};
+use crate::harness::{
+    assert_links_resolve, assert_within_schema, powertune, read_until, tune_example,
+};
 
 #[test]
 fn help_documents_the_exit_codes() {
@@ -226,8 +228,6 @@ fn sigint_midway_cleans_up_and_exits_2() {
 #[test]
 fn demo_tunes_both_examples_and_summarizes() {
     let out = tempfile::tempdir().unwrap();
-    // The demo finds the examples next to the powertune executable.
-    example_bin("cpu-bound");
     powertune()
         .args([
             "demo",
@@ -247,6 +247,8 @@ fn demo_tunes_both_examples_and_summarizes() {
                 .and(predicate::str::contains("io-bound: cheapest at 128 MB")),
         );
     assert!(out.path().join("io-bound/report.html").is_file());
+    // Every link and chart each report names is a file the demo wrote.
+    assert!(assert_links_resolve(out.path()) >= 8);
     // The demo's result.json keeps the schema the analyzer pins (issue 14: the layering
     // changed no serialized name or type).
     for example in ["cpu-bound", "io-bound"] {

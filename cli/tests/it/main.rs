@@ -8,6 +8,7 @@ mod coldstart;
 mod faults;
 mod gate;
 mod harness;
+mod install;
 mod local_serve;
 mod logs;
 mod tune_via_sfn;
