@@ -144,8 +144,11 @@ impl Chart for InitDurationChart {
             sorted.sort_by(f64::total_cmp);
             #[allow(clippy::cast_precision_loss)]
             let n = sorted.len() as f64;
-            // A step function: flat up to each observation, then a rise of 1/n.
-            let mut steps = vec![(x_lo, 0.0)];
+            // A step function from the first observation to the last, a rise of 1/n at each
+            // one marked with a dot. It is not extended to the axis ends, where the flat
+            // stretches of the configurations' lines would lie on top of each other.
+            let mut steps = Vec::with_capacity(sorted.len() * 2);
+            let mut tops = Vec::with_capacity(sorted.len());
             for (i, d) in sorted.iter().enumerate() {
                 #[allow(clippy::cast_precision_loss)]
                 let below = i as f64 / n * 100.0;
@@ -153,8 +156,9 @@ impl Chart for InitDurationChart {
                 let at = (i + 1) as f64 / n * 100.0;
                 steps.push((*d, below));
                 steps.push((*d, at));
+                tops.push((*d, at));
             }
-            steps.push((x_hi, 100.0));
+            chart.draw_series(tops.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
             chart
                 .draw_series(LineSeries::new(steps, color.stroke_width(2)))?
                 .label(series.label.clone())
