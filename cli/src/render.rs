@@ -146,7 +146,7 @@ fn concurrency(out: &Output, figures: &analyzer::concurrency::ConcurrencyFigures
 }
 
 /// The report's optional sections: the concurrency cost curves when the result has figures.
-fn extras(result: &TuningResult) -> reports::Extras {
+pub fn extras(result: &TuningResult) -> reports::Extras {
     let Some(figures) = &result.concurrency else {
         return reports::Extras::default();
     };

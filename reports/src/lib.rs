@@ -32,8 +32,10 @@ mod font;
 pub mod html;
 
 use analyzer::coldstart::ColdStartResult;
+use analyzer::comparison::Comparison;
 use analyzer::result::TuningResult;
 
+use crate::charts::change::ChangeChart;
 use crate::charts::concurrency::{ConcurrencyChart, ConcurrencyCurve};
 use crate::charts::cost_duration::CostDurationChart;
 use crate::charts::distribution::DistributionChart;
@@ -99,6 +101,9 @@ pub struct Extras {
     /// On-demand against provisioned concurrency cost curves, charted when present (build
     /// them from the analyzer's figures with [`ConcurrencyCurve::from_figures`]).
     pub concurrency: Option<ConcurrencyCurve>,
+    /// The run compared with a previous one, shown as a section and a chart when present
+    /// (from [`analyzer::comparison::compare_tuning`]).
+    pub comparison: Option<Comparison>,
 }
 
 impl Extras {
@@ -106,7 +111,15 @@ impl Extras {
     pub fn with_concurrency(curve: ConcurrencyCurve) -> Self {
         Self {
             concurrency: Some(curve),
+            comparison: None,
         }
+    }
+
+    /// These extras and the comparison with a baseline.
+    #[must_use]
+    pub fn and_comparison(mut self, comparison: Comparison) -> Self {
+        self.comparison = Some(comparison);
+        self
     }
 }
 
@@ -146,9 +159,11 @@ pub fn render_with(result: &TuningResult, extras: &Extras) -> Result<Report> {
     if let Some(chart) = extras.concurrency.clone().and_then(ConcurrencyChart::new) {
         rendered.add(&chart)?;
     }
+    let comparison = extras.comparison.as_ref();
+    rendered.add_comparison(comparison)?;
     Ok(Report {
         kind: ReportKind::Tuning,
-        html: html::tuning_page(result, &rendered.figures),
+        html: html::tuning_page(result, comparison, &rendered.figures),
         pngs: rendered.pngs,
     })
 }
@@ -160,6 +175,19 @@ pub fn render_with(result: &TuningResult, extras: &Extras) -> Result<Report> {
 ///
 /// [`Error::Font`], [`Error::Chart`] or [`Error::Png`] when a chart cannot be drawn.
 pub fn render_coldstart(result: &ColdStartResult) -> Result<Report> {
+    render_coldstart_with(result, None)
+}
+
+/// [`render_coldstart`], compared with a baseline run when `comparison` is given (from
+/// [`analyzer::comparison::compare_coldstart`]).
+///
+/// # Errors
+///
+/// As [`render_coldstart`].
+pub fn render_coldstart_with(
+    result: &ColdStartResult,
+    comparison: Option<&Comparison>,
+) -> Result<Report> {
     let mut rendered = Rendered::new(
         ReportKind::ColdStart,
         Subject::of(&result.function, &result.environment),
@@ -173,9 +201,10 @@ pub fn render_coldstart(result: &ColdStartResult) -> Result<Report> {
     if let Some(chart) = InitDurationChart::new(series) {
         rendered.add(&chart)?;
     }
+    rendered.add_comparison(comparison)?;
     Ok(Report {
         kind: ReportKind::ColdStart,
-        html: html::coldstart_page(result, &rendered.figures),
+        html: html::coldstart_page(result, comparison, &rendered.figures),
         pngs: rendered.pngs,
     })
 }
@@ -200,15 +229,32 @@ impl Rendered {
     }
 
     fn add(&mut self, chart: &impl Chart) -> Result<()> {
+        let subject = self.subject.clone();
+        self.add_about(chart, &subject)
+    }
+
+    /// The change chart of `comparison`, whose subject also names the baseline.
+    fn add_comparison(&mut self, comparison: Option<&Comparison>) -> Result<()> {
+        let Some(comparison) = comparison else {
+            return Ok(());
+        };
+        let Some(chart) = ChangeChart::new(comparison) else {
+            return Ok(());
+        };
+        let mut subject = self.subject.clone();
+        subject.compared_with = Some(html::baseline_name(&comparison.baseline));
+        self.add_about(&chart, &subject)
+    }
+
+    fn add_about(&mut self, chart: &impl Chart, subject: &Subject) -> Result<()> {
         let png_file = self.kind.png_file_name(chart.file_stem());
         self.figures.push(Figure {
             file_stem: chart.file_stem(),
             png_file: png_file.clone(),
             caption: chart.caption(),
-            svg: charts::to_svg(chart, &self.subject)?,
+            svg: charts::to_svg(chart, subject)?,
         });
-        self.pngs
-            .push((png_file, charts::to_png(chart, &self.subject)?));
+        self.pngs.push((png_file, charts::to_png(chart, subject)?));
         Ok(())
     }
 }

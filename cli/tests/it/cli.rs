@@ -259,3 +259,65 @@ fn demo_tunes_both_examples_and_summarizes() {
         assert_within_schema(&written, "it__schema__tuning_result.snap");
     }
 }
+
+#[test]
+fn issue_20_report_compares_with_a_baseline_of_the_same_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, sleep_ms: u32| {
+        let out = dir.path().join(name);
+        tune_example("io-bound", &out)
+            .args(["--num", "6", "--memory", "128,256"])
+            .args(["--payload", &format!(r#"{{"sleep_ms": {sleep_ms}}}"#)])
+            .assert()
+            .success();
+        out.join("result.json")
+    };
+    let baseline = run("before", 2);
+    let current = run("after", 40);
+    let out = dir.path().join("report");
+    let assert = powertune()
+        .arg("report")
+        .arg(&current)
+        .arg("--baseline")
+        .arg(&baseline)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 regression(s)"));
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("change.png"), "{stdout}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"comparison\""));
+    assert_eq!(
+        html.matches("<tr class=\"regression\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(assert_links_resolve(&out) >= 5);
+
+    // A baseline of another kind is refused, naming both kinds.
+    let coldstart = dir.path().join("coldstart.json");
+    std::fs::write(
+        &coldstart,
+        r#"{"schema_version": 1, "kind": "coldstart", "function": {"name": "f"},
+            "environment": {"backend": "emulator", "region": "us-east-1",
+                            "powertune_version": "0.1.0"},
+            "configurations": []}"#,
+    )
+    .unwrap();
+    powertune()
+        .arg("report")
+        .arg(&current)
+        .arg("--baseline")
+        .arg(&coldstart)
+        .arg("--out")
+        .arg(dir.path().join("refused"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--baseline").and(predicate::str::contains(
+                "the baseline is a `coldstart` result and the result a `tuning` one",
+            )),
+        );
+}

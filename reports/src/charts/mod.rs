@@ -15,7 +15,9 @@ use crate::font;
 mod subject;
 
 pub use subject::Subject;
+pub(crate) use subject::readable_time;
 
+pub mod change;
 pub mod concurrency;
 pub mod cost_duration;
 pub mod distribution;

@@ -78,7 +78,7 @@ impl Subject {
 }
 
 /// `2026-03-02T14:05:09Z` as `2026-03-02 14:05 UTC`; other shapes as they are.
-fn readable_time(rfc3339: &str) -> String {
+pub(crate) fn readable_time(rfc3339: &str) -> String {
     let (date, time) = rfc3339.split_once('T').unwrap_or((rfc3339, ""));
     let looks_like_date = date.len() == 10 && date.as_bytes()[4] == b'-';
     if !looks_like_date {

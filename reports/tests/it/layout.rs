@@ -10,6 +10,7 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind,
     text_anchor::{HPos, VPos},
 };
+use reports::charts::change::ChangeChart;
 use reports::charts::cost_duration::CostDurationChart;
 use reports::charts::distribution::DistributionChart;
 use reports::charts::init_duration::InitDurationChart;
@@ -162,6 +163,22 @@ fn issue_20_no_chart_text_runs_off_the_image_wherever_the_picks_are() {
             if let Some(chart) = InitDurationChart::from_tuning(&result) {
                 outside.extend(texts_outside(&chart, &subject));
             }
+            let mut slower = result.clone();
+            for (i, config) in slower.configurations.iter_mut().enumerate() {
+                let factor = [0.5, 1.0, 3.0][i % 3];
+                config
+                    .samples
+                    .iter_mut()
+                    .for_each(|s| s.duration_ms *= factor);
+            }
+            let comparison = analyzer::comparison::compare_tuning(
+                &result,
+                &slower,
+                &analyzer::comparison::tuning_options(),
+            )
+            .unwrap();
+            let chart = ChangeChart::new(&comparison).unwrap();
+            outside.extend(texts_outside(&chart, &subject));
             assert!(outside.is_empty(), "text outside the image: {outside:?}");
             checked += 1;
         }

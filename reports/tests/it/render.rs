@@ -401,3 +401,61 @@ fn single_configuration_with_identical_samples_still_renders_every_chart() {
     }
     assert!(report.html.contains("1024 MB on arm64"));
 }
+
+#[test]
+fn issue_20_a_comparison_adds_a_section_and_a_change_chart_naming_the_baseline() {
+    let baseline = fixtures::small_tuning_result();
+    let mut current = baseline.clone();
+    // The 1024 MB configurations got 30% slower.
+    for config in &mut current.configurations {
+        if config.key.memory_mb.get() == 1024 {
+            for sample in &mut config.samples {
+                sample.duration_ms *= 1.3;
+            }
+        }
+    }
+    let comparison = analyzer::comparison::compare_tuning(
+        &baseline,
+        &current,
+        &analyzer::comparison::tuning_options(),
+    )
+    .unwrap();
+    let report =
+        reports::render_with(&current, &Extras::default().and_comparison(comparison)).unwrap();
+    let html = &report.html;
+    assert!(html.contains("<section id=\"comparison\">"));
+    assert!(html.contains("2 regression(s), 0 improvement(s), 6 configuration(s) unchanged"));
+    assert_eq!(html.matches("<tr class=\"regression\"").count(), 2);
+    let (name, png) = report.pngs.last().unwrap();
+    assert_eq!(name, "change.png");
+    assert_eq!(decoded(png).width(), 1000);
+    let svg = figure_svg(html, "change");
+    assert!(
+        svg.contains("vs baseline of 2026-01-02 03:04 UTC"),
+        "{svg:.600}"
+    );
+    assert_eq!(hrefs(html).last(), Some(&"change.png"));
+}
+
+#[test]
+fn issue_20_a_coldstart_comparison_is_named_for_its_kind() {
+    use analyzer::units::Architecture::X86_64;
+    let baseline = fixtures::coldstart_result("checkout", &[(512, X86_64), (1024, X86_64)], 12);
+    let comparison = analyzer::comparison::compare_coldstart(
+        &baseline,
+        &baseline,
+        &analyzer::gate::GateOptions::default(),
+    )
+    .unwrap();
+    let report = reports::render_coldstart_with(&baseline, Some(&comparison)).unwrap();
+    let names: Vec<&str> = report.pngs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["coldstart-init-duration.png", "coldstart-change.png"]
+    );
+    assert!(
+        report
+            .html
+            .contains("0 regression(s), 0 improvement(s), 2 configuration(s) unchanged")
+    );
+}
