@@ -94,7 +94,12 @@ pub struct ColdStartArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Folder for coldstart.json and the report.
-    #[arg(long, default_value = "powertune-out", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "POWERTUNE_OUT",
+        default_value = "powertune-out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// Also write the result to FILE, as a baseline for `powertune gate`.
     #[arg(long, value_name = "FILE")]

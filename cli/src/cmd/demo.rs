@@ -52,7 +52,12 @@ pub struct DemoArgs {
     #[arg(long, value_name = "FRACTION")]
     pub precision: Option<f64>,
     /// Folder for the results and reports (one subfolder per example).
-    #[arg(long, default_value = "powertune-out", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "POWERTUNE_OUT",
+        default_value = "powertune-out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
 }
 

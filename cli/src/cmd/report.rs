@@ -46,7 +46,12 @@ pub struct ReportArgs {
     #[arg(value_name = "RESULT.json")]
     pub result: PathBuf,
     /// Folder for the page and the PNG charts (created when missing).
-    #[arg(long, default_value = "powertune-out", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "POWERTUNE_OUT",
+        default_value = "powertune-out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// A previous result of the same kind to compare with, configuration by configuration.
     #[arg(long, value_name = "OLD.json")]

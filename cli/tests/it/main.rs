@@ -11,4 +11,5 @@ mod harness;
 mod install;
 mod local_serve;
 mod logs;
+mod shell;
 mod tune_via_sfn;
