@@ -224,3 +224,76 @@ fn issue_20_powertune_color_is_the_default_of_color_which_the_flag_overrides() {
             "POWERTUNE_COLOR=sometimes: expected auto, always or never",
         ));
 }
+
+/// Runs `powertune ARGS > STDOUT_FILE` with stderr on a terminal (util-linux `script` gives
+/// the command a pseudo-terminal and records what it shows); returns (stdout, terminal).
+fn with_stderr_on_a_terminal(args: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = dir.path().join("stdout");
+    let terminal = dir.path().join("terminal");
+    let command = format!(
+        "'{}' {args} > '{}'",
+        env!("CARGO_BIN_EXE_powertune"),
+        stdout.display()
+    );
+    let status = StdCommand::new("script")
+        .args(["--quiet", "--return", "--command"])
+        .arg(&command)
+        .arg(&terminal)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("POWERTUNE_COLOR")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("script (Debian package bsdutils) is installed");
+    assert!(status.success(), "{command}");
+    (
+        std::fs::read(stdout).unwrap(),
+        std::fs::read(terminal).unwrap(),
+    )
+}
+
+/// Whether `bytes` hold an SGR escape sequence (colour or bold: `ESC [ ... m`). Cursor
+/// movements that redraw progress bars are not colour.
+fn has_colour(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.split('\x1b').skip(1).any(|rest| {
+        rest.strip_prefix('[').is_some_and(|params| {
+            let end = params
+                .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+                .unwrap_or(params.len());
+            params[end..].starts_with('m')
+        })
+    })
+}
+
+#[test]
+fn issue_20_colour_is_decided_for_each_stream_on_a_terminal() {
+    let out = tempfile::tempdir().unwrap();
+    let tune = format!(
+        "tune --local '{}' --num 5 --memory 128 --payload '{{\"sleep_ms\": 1}}' --out '{}'",
+        test_support::example_bin("io-bound").display(),
+        out.path().display()
+    );
+    // auto: the terminal (stderr: logs, progress) is coloured, the file (stdout) is not.
+    let (stdout, terminal) = with_stderr_on_a_terminal(&format!("-v {tune}"));
+    assert!(String::from_utf8_lossy(&stdout).contains("Recommendations"));
+    assert!(
+        !stdout.contains(&0x1b),
+        "escape codes in the redirected stdout"
+    );
+    assert!(has_colour(&terminal), "no colour on the terminal");
+    assert!(String::from_utf8_lossy(&terminal).contains("DEBUG"));
+
+    // never: logs, progress and notes on the terminal carry no colour.
+    let (stdout, terminal) = with_stderr_on_a_terminal(&format!("-v --color never {tune}"));
+    assert!(!stdout.contains(&0x1b));
+    assert!(String::from_utf8_lossy(&terminal).contains("DEBUG"));
+    assert!(
+        !has_colour(&terminal),
+        "{}",
+        String::from_utf8_lossy(&terminal)
+    );
+}
