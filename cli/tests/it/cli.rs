@@ -10,7 +10,8 @@ use predicates::prelude::*;
 use test_support::example_bin;
 
 use crate::harness::{
-    assert_links_resolve, assert_within_schema, powertune, read_until, tune_example,
+    assert_links_resolve, assert_within_schema, empty_coldstart_result, powertune, read_until,
+    tune_example,
 };
 
 #[test]
@@ -297,15 +298,7 @@ fn issue_20_report_compares_with_a_baseline_of_the_same_kind() {
     assert!(assert_links_resolve(&out) >= 5);
 
     // A baseline of another kind is refused, naming both kinds.
-    let coldstart = dir.path().join("coldstart.json");
-    std::fs::write(
-        &coldstart,
-        r#"{"schema_version": 1, "kind": "coldstart", "function": {"name": "f"},
-            "environment": {"backend": "emulator", "region": "us-east-1",
-                            "powertune_version": "0.1.0"},
-            "configurations": []}"#,
-    )
-    .unwrap();
+    let coldstart = empty_coldstart_result(dir.path());
     powertune()
         .arg("report")
         .arg(&current)

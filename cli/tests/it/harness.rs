@@ -204,3 +204,18 @@ pub fn assert_links_resolve(dir: &Path) -> usize {
     }
     followed
 }
+
+/// Writes `coldstart.json` into `dir`: a cold-start result with no configuration, which
+/// `report` renders in an instant. Returns its path.
+pub fn empty_coldstart_result(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("coldstart.json");
+    std::fs::write(
+        &path,
+        r#"{"schema_version": 1, "kind": "coldstart", "function": {"name": "f"},
+            "environment": {"backend": "emulator", "region": "us-east-1",
+                            "powertune_version": "0.1.0"},
+            "configurations": []}"#,
+    )
+    .unwrap();
+    path
+}

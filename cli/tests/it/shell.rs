@@ -1,12 +1,11 @@
 //! How powertune fits a shell: completions that bash loads, a manual page that `man` renders,
 //! and the `POWERTUNE_*` variables behind the common flags (flag > variable > default).
 
-use std::path::Path;
 use std::process::Command as StdCommand;
 
 use predicates::prelude::*;
 
-use crate::harness::{powertune, tune_example};
+use crate::harness::{empty_coldstart_result, powertune, tune_example};
 
 #[test]
 fn issue_20_bash_loads_the_completions() {
@@ -145,24 +144,10 @@ fn issue_20_man_renders_with_man_l() {
     }
 }
 
-/// A cold-start result with no configuration: `report` renders it in an instant.
-fn empty_result(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("coldstart.json");
-    std::fs::write(
-        &path,
-        r#"{"schema_version": 1, "kind": "coldstart", "function": {"name": "f"},
-            "environment": {"backend": "emulator", "region": "us-east-1",
-                            "powertune_version": "0.1.0"},
-            "configurations": []}"#,
-    )
-    .unwrap();
-    path
-}
-
 #[test]
 fn issue_20_powertune_out_is_the_default_of_out_which_the_flag_overrides() {
     let dir = tempfile::tempdir().unwrap();
-    let result = empty_result(dir.path());
+    let result = empty_coldstart_result(dir.path());
     let from_env = dir.path().join("from-env");
     powertune()
         .env("POWERTUNE_OUT", &from_env)
