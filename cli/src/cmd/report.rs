@@ -64,27 +64,20 @@ impl ReportArgs {
         let text = read_text(&self.result)?;
         let current = Loaded::from_text(&text)
             .with_context(|| format!("reading {}", self.result.display()))?;
-        let baseline = match &self.baseline {
+        let comparison = match &self.baseline {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
+                let baseline = std::fs::read_to_string(path)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|text| Loaded::from_text(&text))
                     .with_context(|| format!("reading --baseline {}", path.display()))?;
-                let baseline = Loaded::from_text(&text)
-                    .with_context(|| format!("reading --baseline {}", path.display()))?;
-                Some((path.as_path(), baseline))
+                let comparison = current
+                    .compare(&baseline)
+                    .with_context(|| format!("comparing with --baseline {}", path.display()))?;
+                out.note(&summary(&comparison, path));
+                Some(comparison)
             }
             None => None,
         };
-        let comparison = match &baseline {
-            Some((path, baseline)) => Some(
-                current
-                    .compare(baseline)
-                    .with_context(|| format!("comparing with --baseline {}", path.display()))?,
-            ),
-            None => None,
-        };
-        if let (Some(comparison), Some(path)) = (&comparison, &self.baseline) {
-            out.note(&summary(comparison, path));
-        }
         let report = current
             .render(comparison)
             .with_context(|| format!("rendering {}", self.result.display()))?;
