@@ -24,7 +24,7 @@ BASE_MS=${BASE_MS:-100}
 GATE_ARGS=${GATE_ARGS:-}
 PROFILE=${PROFILE:-dev}
 
-cargo build --quiet --profile "$PROFILE" -p cli -p example-functions --bin powertune --bin faulty
+cargo build --quiet --profile "$PROFILE" -p powertune -p example-functions --bin powertune --bin faulty
 target_dir=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
 case "$PROFILE" in dev) bin="$target_dir/debug" ;; *) bin="$target_dir/$PROFILE" ;; esac
 powertune="$bin/powertune"

@@ -19,7 +19,7 @@ COLD=${COLD:-10}
 NUM=${NUM:-10}
 log() { echo "bench: $*" >&2; }
 
-cargo build --quiet --release -p cli -p tuner -p example-functions
+cargo build --quiet --release -p powertune -p tuner -p example-functions
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 bin="$target_dir/release"
 work=$(mktemp -d "${TMPDIR:-/tmp}/powertune-bench.XXXXXX")

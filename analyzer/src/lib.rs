@@ -5,8 +5,9 @@
 //! invocations ([`pricing`]), applies the tuning strategies ([`strategy`]), builds a run's
 //! results from raw samples ([`analysis`]) and defines the serde types every other crate
 //! exchanges ([`result`], and [`coldstart`] for cold-start runs). It also decides whether a
-//! cold-start run regressed against a baseline ([`gate`]) and sizes reserved and provisioned
-//! concurrency ([`concurrency`]).
+//! cold-start run regressed against a baseline ([`gate`]), compares any run with a previous
+//! one for its report ([`comparison`]) and sizes reserved and provisioned concurrency
+//! ([`concurrency`]).
 //!
 //! The vocabulary those documents share is typed once, in leaf modules: memory sizes,
 //! architectures and configurations ([`units`]), warning codes with one constructor per
@@ -27,6 +28,7 @@
 
 pub mod analysis;
 pub mod coldstart;
+pub mod comparison;
 pub mod concurrency;
 pub mod environment;
 pub mod error;

@@ -16,6 +16,8 @@ pub struct LocalFunction {
     pub name: String,
     /// Folder holding `bootstrap`.
     pub dir: PathBuf,
+    /// The Handler to register (Lambda's `_HANDLER`), when not the emulator's default.
+    handler: Option<String>,
     /// Keeps a temporary folder (holding a `bootstrap` link) alive while needed.
     _temp: Option<tempfile::TempDir>,
 }
@@ -35,6 +37,9 @@ impl LocalFunction {
             emulator::registry::NewFunction::new(&self.name, &self.dir).timeout(LOCAL_TIMEOUT);
         for (key, value) in env {
             new = new.env(key, value);
+        }
+        if let Some(handler) = &self.handler {
+            new.handler.clone_from(handler);
         }
         emulator
             .registry()
@@ -80,12 +85,7 @@ pub fn resolve_local(path: &Path, name: Option<&str>) -> anyhow::Result<LocalFun
         let stem = dir.file_name().map(|s| s.to_string_lossy().into_owned());
         (dir, None, stem)
     } else {
-        let temp = tempfile::Builder::new()
-            .prefix("powertune-fn-")
-            .tempdir()
-            .context("creating a temporary folder for the bootstrap link")?;
-        std::os::unix::fs::symlink(&canonical, temp.path().join("bootstrap"))
-            .with_context(|| format!("linking {} as bootstrap", canonical.display()))?;
+        let temp = link_as_bootstrap(&canonical)?;
         let stem = canonical
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned());
@@ -96,6 +96,34 @@ pub fn resolve_local(path: &Path, name: Option<&str>) -> anyhow::Result<LocalFun
     Ok(LocalFunction {
         name,
         dir,
+        handler: None,
         _temp: temp,
     })
+}
+
+/// The executable `exe` as function `name` with Handler `handler`: `exe` linked as
+/// `bootstrap` into a temporary folder that lives as long as the function.
+///
+/// # Errors
+///
+/// When the folder or the link cannot be made.
+pub fn linked_executable(exe: &Path, name: &str, handler: &str) -> anyhow::Result<LocalFunction> {
+    let temp = link_as_bootstrap(exe)?;
+    Ok(LocalFunction {
+        name: tuner::steps::safe_name(name, "function"),
+        dir: temp.path().to_path_buf(),
+        handler: Some(handler.to_owned()),
+        _temp: Some(temp),
+    })
+}
+
+/// A temporary folder holding `exe` linked as `bootstrap`, removed when dropped.
+fn link_as_bootstrap(exe: &Path) -> anyhow::Result<tempfile::TempDir> {
+    let temp = tempfile::Builder::new()
+        .prefix("powertune-fn-")
+        .tempdir()
+        .context("creating a temporary folder for the bootstrap link")?;
+    std::os::unix::fs::symlink(exe, temp.path().join("bootstrap"))
+        .with_context(|| format!("linking {} as bootstrap", exe.display()))?;
+    Ok(temp)
 }

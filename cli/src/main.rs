@@ -5,9 +5,10 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod aws;
+mod bootstrap;
 mod cmd;
 mod environment;
 mod local_function;
@@ -21,6 +22,14 @@ mod tuning;
 use output::{ColorChoice, ColorEnv, Output};
 
 const EXIT_CODES: &str = "\
+Environment:
+  POWERTUNE_OUT    default of --out (tune, coldstart, demo, report)
+  POWERTUNE_COLOR  default of --color
+  NO_COLOR         no colour when --color is auto; RUST_LOG overrides -v
+  AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL and the rest of the AWS SDK's settings apply
+  where --region, --profile, --endpoint-url are not given.
+  A flag outranks its variable, which outranks the default.
+
 Exit codes:
   0  success
   1  the command ran and the answer is negative
@@ -42,7 +51,13 @@ struct Cli {
     #[arg(short, long, global = true)]
     quiet: bool,
     /// When to colour the output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    #[arg(
+        long,
+        env = "POWERTUNE_COLOR",
+        value_enum,
+        default_value_t = ColorChoice::Auto,
+        global = true
+    )]
     color: ColorChoice,
     /// Print the result as one JSON document on stdout (implies --color never).
     #[arg(long, global = true)]
@@ -67,10 +82,27 @@ enum Command {
     Local(cmd::local::LocalArgs),
     /// Analyze a function's REPORT lines from CloudWatch Logs or a log export.
     Logs(cmd::logs::LogsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --out.
+    Man(cmd::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Started by the emulator as the demo's example function: serve it, parse no flags.
+    match bootstrap::BootstrapEnv::from_process().requested() {
+        Some(Ok(example)) => return bootstrap::serve(example),
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+        None => {}
+    }
+    if let Err(message) = check_color_env(std::env::var("POWERTUNE_COLOR").ok().as_deref()) {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
+    let cli = parse_args();
     let env = ColorEnv {
         no_color: std::env::var("NO_COLOR").ok(),
         term: std::env::var("TERM").ok(),
@@ -85,6 +117,8 @@ fn main() -> ExitCode {
         Command::Report(args) => args.run(&out),
         Command::Local(args) => args.run(&out),
         Command::Logs(args) => args.run(&out),
+        Command::Completions(args) => args.run(&out, Cli::command()),
+        Command::Man(args) => args.run(&out, Cli::command()),
     };
     match result {
         Ok(code) => code,
@@ -93,6 +127,50 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The command line, with the `POWERTUNE_*` variables as the defaults of their flags; a
+/// variable that is set but empty counts as unset (clap would take it as an empty value).
+fn parse_args() -> Cli {
+    use clap::FromArgMatches as _;
+    let command = without_empty_env(Cli::command());
+    Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|err| err.exit())
+}
+
+/// `command` and its subcommands, with no variable that is set but empty behind any flag.
+fn without_empty_env(mut command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty())
+        })
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    for id in empty {
+        command = command.mut_arg(id, |arg| arg.env(None));
+    }
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in subcommands {
+        command = command.mut_subcommand(name, without_empty_env);
+    }
+    command
+}
+
+/// clap reports a bad `POWERTUNE_COLOR` as a bad `--color`, which the user did not pass: name
+/// the variable instead.
+fn check_color_env(value: Option<&str>) -> Result<(), String> {
+    use clap::ValueEnum as _;
+    match value {
+        Some(v) if !v.is_empty() && ColorChoice::from_str(v, false).is_err() => Err(format!(
+            "POWERTUNE_COLOR={v}: expected auto, always or never (it sets the default of --color)"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -129,7 +207,18 @@ fn init_tracing(out: &Output, verbose: u8, rust_log: Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+
+    #[test]
+    fn a_bad_powertune_color_names_the_variable_and_the_accepted_values() {
+        assert!(check_color_env(None).is_ok());
+        assert!(check_color_env(Some("")).is_ok());
+        assert!(check_color_env(Some("never")).is_ok());
+        let err = check_color_env(Some("sometimes")).unwrap_err();
+        assert!(
+            err.contains("POWERTUNE_COLOR=sometimes") && err.contains("auto, always or never"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -146,7 +146,7 @@ fn concurrency(out: &Output, figures: &analyzer::concurrency::ConcurrencyFigures
 }
 
 /// The report's optional sections: the concurrency cost curves when the result has figures.
-fn extras(result: &TuningResult) -> reports::Extras {
+pub fn extras(result: &TuningResult) -> reports::Extras {
     let Some(figures) = &result.concurrency else {
         return reports::Extras::default();
     };
@@ -186,14 +186,14 @@ pub fn write_files(dir: &Path, result: &TuningResult) -> anyhow::Result<Vec<std:
     Ok(written)
 }
 
-/// Writes a rendered report into `dir` (`report.html` and its charts), adding each path to
-/// `written`.
+/// Writes a rendered report into `dir` under the names of its kind (`report.html` or
+/// `coldstart.html`, and the charts it links), adding each path to `written`.
 pub fn write_report(
     dir: &Path,
     report: reports::Report,
     written: &mut Vec<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
-    let html_path = dir.join("report.html");
+    let html_path = dir.join(report.html_file_name());
     std::fs::write(&html_path, report.html)
         .with_context(|| format!("writing {}", html_path.display()))?;
     written.push(html_path);

@@ -11,17 +11,24 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use analyzer::coldstart::ColdStartResult;
+use analyzer::comparison::Comparison;
 use analyzer::environment::Backend;
 use analyzer::result::{ConfigKey, Recommendation, RunEnvironment, TuningResult, Warning};
 use analyzer::stats::Summary;
 
 use crate::charts::INVOCATIONS_PER_UNIT;
 
+mod comparison;
+
+pub use comparison::baseline_name;
+
 /// A chart ready for the page: its SVG and what it shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
-    /// File stem shared with the PNG, also the element id (`chart-<stem>`).
+    /// File stem of the chart, also the element id (`chart-<stem>`).
     pub file_stem: &'static str,
+    /// File name of the chart's PNG beside the page, which the caption links.
+    pub png_file: String,
     /// One-line description shown under the chart.
     pub caption: String,
     /// The chart as an SVG document.
@@ -88,6 +95,8 @@ th.sort { cursor: pointer; }
 th[aria-sort="ascending"]::after { content: " \2191"; }
 th[aria-sort="descending"]::after { content: " \2193"; }
 tr.pick td { background: #fff4e0; }
+tr.regression td { background: #fde8e8; }
+tr.improvement td { background: #e6f5ea; }
 .warnings li { color: #8a4b00; }
 pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
 code { background: #f6f6f6; padding: 0 0.2rem; }
@@ -171,11 +180,12 @@ fn write_figures(out: &mut String, figures: &[Figure]) {
     for figure in figures {
         let _ = write!(
             out,
-            "<figure id=\"chart-{stem}\">\n{svg}\n<figcaption>{caption} \
-             (also written as <code>{stem}.png</code>)</figcaption>\n</figure>\n",
+            "<figure id=\"chart-{stem}\">\n{svg}\n<figcaption>{caption} (PNG: \
+             <a href=\"{png}\">{png}</a>)</figcaption>\n</figure>\n",
             stem = figure.file_stem,
             svg = inline_svg(&figure.svg, &figure.caption),
             caption = escape(&figure.caption),
+            png = escape(&figure.png_file),
         );
     }
     out.push_str("</section>\n");
@@ -439,8 +449,13 @@ fn tune_command(lambda_arn: &str, env: &RunEnvironment) -> String {
     format!("powertune tune {target} --input input.json --out powertune-out")
 }
 
-/// The HTML page of a tuning result, with `figures` inline.
-pub fn tuning_page(result: &TuningResult, figures: &[Figure]) -> String {
+/// The HTML page of a tuning result, with `figures` inline, compared with a baseline when
+/// `comparison` is given.
+pub fn tuning_page(
+    result: &TuningResult,
+    comparison: Option<&Comparison>,
+    figures: &[Figure],
+) -> String {
     let mut out =
         String::with_capacity(64 * 1024 + figures.iter().map(|f| f.svg.len()).sum::<usize>());
     let title = format!("powertune: {}", result.function.name);
@@ -451,6 +466,9 @@ pub fn tuning_page(result: &TuningResult, figures: &[Figure]) -> String {
     }
     out.push_str("</header>\n<main>\n");
     write_tuning_verdict(&mut out, result);
+    if let Some(comparison) = comparison {
+        comparison::write_comparison(&mut out, comparison);
+    }
     write_warnings(&mut out, &result.warnings);
     write_figures(&mut out, figures);
     write_recommendations(&mut out, result);
@@ -471,8 +489,13 @@ pub fn tuning_page(result: &TuningResult, figures: &[Figure]) -> String {
     out
 }
 
-/// The HTML page of a cold-start result, with `figures` inline.
-pub fn coldstart_page(result: &ColdStartResult, figures: &[Figure]) -> String {
+/// The HTML page of a cold-start result, with `figures` inline, compared with a baseline
+/// when `comparison` is given.
+pub fn coldstart_page(
+    result: &ColdStartResult,
+    comparison: Option<&Comparison>,
+    figures: &[Figure],
+) -> String {
     let mut out =
         String::with_capacity(32 * 1024 + figures.iter().map(|f| f.svg.len()).sum::<usize>());
     let title = format!("powertune cold starts: {}", result.function.name);
@@ -483,6 +506,9 @@ pub fn coldstart_page(result: &ColdStartResult, figures: &[Figure]) -> String {
     }
     out.push_str("</header>\n<main>\n");
     write_coldstart_verdict(&mut out, result);
+    if let Some(comparison) = comparison {
+        comparison::write_comparison(&mut out, comparison);
+    }
     write_warnings(&mut out, &result.warnings);
     write_figures(&mut out, figures);
     write_coldstart_table(&mut out, result);

@@ -103,7 +103,8 @@ impl GateMetric {
         }
     }
 
-    fn values(self, config: &ColdStartConfiguration) -> Vec<f64> {
+    /// The metric's value of each sample of `config`.
+    pub(crate) fn values(self, config: &ColdStartConfiguration) -> Vec<f64> {
         config
             .samples
             .iter()
@@ -256,7 +257,8 @@ impl Default for GateOptions {
 }
 
 impl GateOptions {
-    fn validate(&self) -> Result<()> {
+    /// Checks that every option is in range.
+    pub(crate) fn validate(&self) -> Result<()> {
         let invalid = |name: &str, value: f64, expected: &str| Error::InvalidOption {
             name: name.to_owned(),
             value: value.to_string(),
@@ -513,7 +515,7 @@ pub fn compare(
     })
 }
 
-fn compare_configuration(
+pub(crate) fn compare_configuration(
     key: ConfigKey,
     base: &[f64],
     cur: &[f64],

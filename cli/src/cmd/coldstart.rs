@@ -94,7 +94,12 @@ pub struct ColdStartArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Folder for coldstart.json and the report.
-    #[arg(long, default_value = "powertune-out", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "POWERTUNE_OUT",
+        default_value = "powertune-out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// Also write the result to FILE, as a baseline for `powertune gate`.
     #[arg(long, value_name = "FILE")]
@@ -443,16 +448,9 @@ async fn measure(
 /// Writes `coldstart.html` and its charts; returns how many files were written.
 fn write_report(dir: &Path, result: &ColdStartResult) -> anyhow::Result<usize> {
     let report = reports::render_coldstart(result).context("rendering the cold-start report")?;
-    let html_path = dir.join("coldstart.html");
-    std::fs::write(&html_path, report.html)
-        .with_context(|| format!("writing {}", html_path.display()))?;
-    let mut written = 1;
-    for (name, png) in report.pngs {
-        let path = dir.join(format!("coldstart-{name}"));
-        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
-        written += 1;
-    }
-    Ok(written)
+    let mut written = Vec::new();
+    crate::render::write_report(dir, report, &mut written)?;
+    Ok(written.len())
 }
 
 fn with_ci(value: f64, lower: f64, upper: f64) -> String {

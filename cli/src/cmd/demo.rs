@@ -1,8 +1,8 @@
 //! `powertune demo`: tune the bundled CPU-bound and I/O-bound examples in the embedded
 //! emulator and show what each strategy recommends.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use analyzer::result::{PowerValues, SamplingPrecision, Strategy};
 use analyzer::units::MemoryMb;
@@ -13,17 +13,18 @@ use tuner::local::Outcome;
 use tuner::steps::RunInput;
 use tuner::steps::initialize::MIN_NUM;
 
-use crate::local_function::{LocalFunction, resolve_local};
+use crate::bootstrap::Example;
+use crate::local_function::{LocalFunction, linked_executable};
 use crate::output::{Output, Style};
 use crate::plan::{self, typed};
 use crate::{render, tuning};
 
 const AFTER_HELP: &str = "\
-The example functions are workspace members: the demo finds their binaries next to the
-powertune executable, and builds them with `cargo build -p example-functions` when missing.
+The example functions are served by the powertune executable itself (the handlers of
+examples/rust, on the lambda_runtime client): the demo needs no cargo, sources or network.
 
 Example:
-  cargo run -p cli -- demo";
+  cargo run -p powertune -- demo";
 
 /// Tune the bundled CPU-bound and I/O-bound examples locally and show the recommendations.
 #[derive(Debug, Args)]
@@ -51,68 +52,25 @@ pub struct DemoArgs {
     #[arg(long, value_name = "FRACTION")]
     pub precision: Option<f64>,
     /// Folder for the results and reports (one subfolder per example).
-    #[arg(long, default_value = "powertune-out", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "POWERTUNE_OUT",
+        default_value = "powertune-out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
 }
 
-/// Where the example binaries are, building them when missing.
-fn example_binaries(out: &Output, names: &[&str]) -> anyhow::Result<Vec<PathBuf>> {
+/// The example functions, served by this very executable (see [`crate::bootstrap`]).
+fn example_functions() -> anyhow::Result<Vec<(Example, LocalFunction)>> {
     let exe = std::env::current_exe().context("locating the powertune executable")?;
-    let dir = exe
-        .parent()
-        .context("the powertune executable has no parent folder")?
-        .to_path_buf();
-    let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
-    if paths.iter().all(|p| p.is_file()) {
-        return Ok(paths);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-    if !manifest.is_file() {
-        bail!(
-            "the example functions ({}) are not next to {} and the powertune sources are not at hand to build them; build them with `cargo build --release -p example-functions`",
-            names.join(", "),
-            exe.display()
-        );
-    }
-    let release = dir.file_name().is_some_and(|n| n == "release");
-    out.note(&format!(
-        "building the example functions: cargo build{} -p example-functions",
-        if release { " --release" } else { "" }
-    ));
-    // `cargo run` sets CARGO to the cargo that is running; otherwise use the one on PATH.
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .arg("build")
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .args(["-p", "example-functions", "--bins"]);
-    if release {
-        build.arg("--release");
-    }
-    if let Some(target_dir) = dir.parent() {
-        build.env("CARGO_TARGET_DIR", target_dir);
-    }
-    if out.quiet() {
-        build.arg("--quiet");
-    }
-    let status = build
-        .status()
-        .context("running cargo to build the example functions (is cargo on PATH?)")?;
-    if !status.success() {
-        bail!(
-            "building the example functions failed ({status}); run `cargo build -p example-functions` to see why"
-        );
-    }
-    for p in &paths {
-        if !p.is_file() {
-            bail!(
-                "{} is still missing after building the example functions",
-                p.display()
-            );
-        }
-    }
-    Ok(paths)
+    Example::ALL
+        .into_iter()
+        .map(|example| {
+            let function = linked_executable(&exe, example.name(), example.name())?;
+            Ok((example, function))
+        })
+        .collect()
 }
 
 impl DemoArgs {
@@ -144,13 +102,12 @@ impl DemoArgs {
         if self.num < MIN_NUM {
             bail!("--num {}: must be at least {MIN_NUM}", self.num);
         }
-        let binaries = example_binaries(out, &["cpu-bound", "io-bound"])?;
         let mut runs = Vec::new();
-        for (path, payload) in binaries.iter().zip([
-            json!({"iterations": self.iterations}),
-            json!({"sleep_ms": self.sleep_ms}),
-        ]) {
-            let function = resolve_local(path, None)?;
+        for (example, function) in example_functions()? {
+            let payload = match example {
+                Example::CpuBound => json!({"iterations": self.iterations}),
+                Example::IoBound => json!({"sleep_ms": self.sleep_ms}),
+            };
             let input = self.input(&function, payload)?;
             runs.push((function, input));
         }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod coldstart;
+pub mod completions;
 pub mod demo;
 pub mod gate;
 pub mod local;

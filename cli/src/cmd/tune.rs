@@ -133,7 +133,12 @@ pub struct TuneArgs {
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub min_samples: u32,
     /// Folder for result.json and the reports.
-    #[arg(long, default_value = "powertune-out", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "POWERTUNE_OUT",
+        default_value = "powertune-out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// Average request rate, req/s: adds the recommended configuration's concurrency figures.
     #[arg(long, value_name = "R")]

@@ -9,7 +9,10 @@ use std::time::Duration;
 use predicates::prelude::*;
 use test_support::example_bin;
 
-use crate::harness::{assert_within_schema, powertune, read_until, tune_example};
+use crate::harness::{
+    assert_links_resolve, assert_within_schema, empty_coldstart_result, powertune, read_until,
+    tune_example,
+};
 
 #[test]
 fn help_documents_the_exit_codes() {
@@ -226,8 +229,6 @@ fn sigint_midway_cleans_up_and_exits_2() {
 #[test]
 fn demo_tunes_both_examples_and_summarizes() {
     let out = tempfile::tempdir().unwrap();
-    // The demo finds the examples next to the powertune executable.
-    example_bin("cpu-bound");
     powertune()
         .args([
             "demo",
@@ -247,6 +248,8 @@ fn demo_tunes_both_examples_and_summarizes() {
                 .and(predicate::str::contains("io-bound: cheapest at 128 MB")),
         );
     assert!(out.path().join("io-bound/report.html").is_file());
+    // Every link and chart each report names is a file the demo wrote.
+    assert!(assert_links_resolve(out.path()) >= 8);
     // The demo's result.json keeps the schema the analyzer pins (issue 14: the layering
     // changed no serialized name or type).
     for example in ["cpu-bound", "io-bound"] {
@@ -256,4 +259,66 @@ fn demo_tunes_both_examples_and_summarizes() {
         .unwrap();
         assert_within_schema(&written, "it__schema__tuning_result.snap");
     }
+}
+
+#[test]
+fn issue_20_report_compares_with_a_baseline_of_the_same_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before");
+    tune_example("io-bound", &before)
+        .args(["--num", "6", "--memory", "128,256"])
+        .args(["--payload", r#"{"sleep_ms": 2}"#])
+        .assert()
+        .success();
+    let baseline = before.join("result.json");
+    // The same run made clearly slower: the verdict must not depend on how loaded the machine
+    // is (the statistics themselves are tested in analyzer::comparison).
+    let mut slower: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    for config in slower["configurations"].as_array_mut().unwrap() {
+        for sample in config["samples"].as_array_mut().unwrap() {
+            let ms = sample["duration_ms"].as_f64().unwrap();
+            sample["duration_ms"] = serde_json::json!(ms * 3.0 + 50.0);
+        }
+    }
+    let current = dir.path().join("after.json");
+    std::fs::write(&current, serde_json::to_vec(&slower).unwrap()).unwrap();
+    let out = dir.path().join("report");
+    let assert = powertune()
+        .arg("report")
+        .arg(&current)
+        .arg("--baseline")
+        .arg(&baseline)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 regression(s)"));
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("change.png"), "{stdout}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"comparison\""));
+    assert_eq!(
+        html.matches("<tr class=\"regression\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(assert_links_resolve(&out) >= 5);
+
+    // A baseline of another kind is refused, naming both kinds.
+    let coldstart = empty_coldstart_result(dir.path());
+    powertune()
+        .arg("report")
+        .arg(&current)
+        .arg("--baseline")
+        .arg(&coldstart)
+        .arg("--out")
+        .arg(dir.path().join("refused"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--baseline").and(predicate::str::contains(
+                "the baseline is a `coldstart` result and the result a `tuning` one",
+            )),
+        );
 }

@@ -8,7 +8,7 @@ use analyzer::coldstart::ColdStartResult;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::harness::powertune;
+use crate::harness::{assert_links_resolve, powertune};
 
 /// Busy init work of the `faulty` example in these tests, in ms.
 const INIT_WORK_MS: f64 = 30.0;
@@ -67,6 +67,27 @@ fn every_sample_is_a_cold_start_and_the_gate_accepts_the_same_build() {
         );
     }
     assert!(out.join("coldstart.html").is_file());
+    assert!(assert_links_resolve(&out) >= 1);
+
+    // `report` names a cold-start report's files as `coldstart` does, so it leaves a tuning
+    // report in the same folder alone (issue 20).
+    let shared = dir.path().join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(shared.join("report.html"), "a tuning report").unwrap();
+    powertune()
+        .arg("report")
+        .arg(&current)
+        .arg("--out")
+        .arg(&shared)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("coldstart.html"));
+    assert_eq!(
+        std::fs::read_to_string(shared.join("report.html")).unwrap(),
+        "a tuning report"
+    );
+    assert!(shared.join("coldstart-init-duration.png").is_file());
+    assert!(assert_links_resolve(&shared) >= 1);
 
     let saved = ColdStartResult::from_json(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     assert_eq!(saved, result);

@@ -138,3 +138,84 @@ pub fn assert_within_schema(document: &serde_json::Value, snapshot: &str) {
         path.display()
     );
 }
+
+/// Every HTML file under `dir` (recursively), sorted.
+pub fn html_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Asserts that every link and image reference (`href`, `src`) of every HTML file under
+/// `dir` resolves: a relative path names a file beside the page, a `#fragment` an element id
+/// of the target page, and nothing points at the network. Returns how many references were
+/// followed.
+pub fn assert_links_resolve(dir: &Path) -> usize {
+    let pages = html_files(dir);
+    assert!(!pages.is_empty(), "no HTML file under {}", dir.display());
+    let mut followed = 0;
+    for page in &pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        for attribute in ["href=\"", "src=\""] {
+            for (at, _) in html.match_indices(attribute) {
+                let value = &html[at + attribute.len()..];
+                let value = &value[..value.find('"').expect("a closed attribute")];
+                if value.starts_with("data:") {
+                    continue;
+                }
+                assert!(
+                    !value.contains("://") && !value.starts_with("//"),
+                    "{} refers to the network: {value}",
+                    page.display()
+                );
+                let (file, fragment) = value.split_once('#').unwrap_or((value, ""));
+                let target = if file.is_empty() {
+                    page.clone()
+                } else {
+                    page.parent().unwrap().join(file)
+                };
+                assert!(
+                    target.is_file(),
+                    "{} refers to {value}, which is not there",
+                    page.display()
+                );
+                if !fragment.is_empty() {
+                    let text = std::fs::read_to_string(&target).unwrap();
+                    assert!(
+                        text.contains(&format!("id=\"{fragment}\"")),
+                        "{} refers to {value}: no element with id {fragment}",
+                        page.display()
+                    );
+                }
+                followed += 1;
+            }
+        }
+    }
+    followed
+}
+
+/// Writes `coldstart.json` into `dir`: a cold-start result with no configuration, which
+/// `report` renders in an instant. Returns its path.
+pub fn empty_coldstart_result(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("coldstart.json");
+    std::fs::write(
+        &path,
+        r#"{"schema_version": 1, "kind": "coldstart", "function": {"name": "f"},
+            "environment": {"backend": "emulator", "region": "us-east-1",
+                            "powertune_version": "0.1.0"},
+            "configurations": []}"#,
+    )
+    .unwrap();
+    path
+}

@@ -8,6 +8,8 @@ mod coldstart;
 mod faults;
 mod gate;
 mod harness;
+mod install;
 mod local_serve;
 mod logs;
+mod shell;
 mod tune_via_sfn;

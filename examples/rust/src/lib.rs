@@ -1,4 +1,6 @@
-//! Shared pieces of the example functions (each function is one binary in `src/bin/`).
+//! The example functions' handlers and the computation they share (each function is one
+//! binary in `src/bin/`; the `powertune` binary also serves `cpu-bound` and `io-bound` itself,
+//! so that its demo needs nothing but the installed binary).
 //!
 //! The binaries are Lambda `bootstrap` executables for a `provided.al2023` runtime built with
 //! `lambda_runtime`. Their work is set by the payload, so tests and benchmarks choose how long
@@ -9,9 +11,12 @@
 //! - `faulty`: `{"mode": "crash" | "panic" | "timeout" | "oom" | "print" | "error" | "ok"}`;
 //!   init behaviour from the environment (`INIT_FAIL=1`, `INIT_WORK_MS=N`).
 //!
-//! No I/O here: only the computation the binaries share.
+//! No I/O here beyond the handlers' own sleeps: the binaries start the runtime client.
 
 use std::time::{Duration, Instant};
+
+pub mod cpu_bound;
+pub mod io_bound;
 
 /// `iterations` rounds of a 64-bit mixing function (splitmix64 finalizer). Returns the
 /// checksum so the work cannot be optimized away.

@@ -8,9 +8,9 @@ use plotters::prelude::*;
 use analyzer::result::TuningResult;
 
 use super::{
-    Chart, DrawResult, INVOCATIONS_PER_UNIT, PICK_COLOR, arch_color, axis_fraction,
-    by_architecture, caption_font, cost_usd_at, draw_legend, draw_mesh, draw_picks, fmt_num,
-    legend_corner, log_range, memory_ticks, overall_picks, padded_range, tick_font,
+    Chart, DrawResult, INVOCATIONS_PER_UNIT, Pick, arch_color, axis_fraction, by_architecture,
+    caption_font, cost_usd_at, draw_legend, draw_mesh, draw_picks, fmt_num, legend_corner,
+    log_range, memory_ticks, overall_picks, padded_range,
 };
 
 /// Duration (top) and cost per invocation (bottom) against memory size.
@@ -156,11 +156,15 @@ impl CostDurationChart<'_> {
             .filter_map(|(key, names)| {
                 let config = self.result.configurations.iter().find(|c| c.key == key)?;
                 let (mid, _, _) = metric.values(config);
-                Some(((f64::from(key.memory_mb.get()), mid), names))
+                let memory_mb = f64::from(key.memory_mb.get());
+                Some(Pick {
+                    at: (memory_mb, mid),
+                    names,
+                    x_fraction: axis_fraction(memory_mb, (x_lo, x_hi), true),
+                })
             })
             .collect();
-        let label_style = tick_font().color(&PICK_COLOR);
-        draw_picks(&mut chart, picks, 9, (10, -22), &label_style)?;
+        draw_picks(&mut chart, picks, 9, -22)?;
 
         let corner = legend_corner(configs().map(|c| {
             let (mid, _, hi) = metric.values(c);

@@ -1,23 +1,27 @@
-//! The distribution of Init Duration (cold starts) as an empirical CDF, one line per group.
+//! The distribution of Init Duration (cold starts) as an empirical CDF, one line per
+//! configuration (memory size and architecture).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use analyzer::result::TuningResult;
+use analyzer::units::ConfigKey;
 
-use super::{
-    Chart, DrawResult, arch_color, by_architecture, caption_font, draw_legend, draw_mesh, fmt_num,
-    padded_range,
-};
+use super::{Chart, DrawResult, caption_font, draw_legend, draw_mesh, fmt_num, padded_range};
 
-/// Colours for groups that are not architectures, in order.
-const PALETTE: [RGBColor; 6] = [
+/// Colours of the configurations' lines, in order (matplotlib's "tab10", which stays
+/// distinguishable for the common forms of colour blindness up to about ten lines).
+const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(230, 110, 10),
     RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
-    RGBColor(214, 39, 40),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
 /// One line of the chart: a labelled set of Init Durations in ms.
@@ -29,6 +33,33 @@ pub struct InitSeries {
     pub rgb: (u8, u8, u8),
     /// Every Init Duration observed, in ms, in any order.
     pub init_durations_ms: Vec<f64>,
+}
+
+impl InitSeries {
+    /// One series per configuration, labelled with its memory size, architecture and number
+    /// of cold starts, coloured in order; configurations without a cold start are left out.
+    pub fn per_configuration(
+        configurations: impl IntoIterator<Item = (ConfigKey, Vec<f64>)>,
+    ) -> Vec<InitSeries> {
+        configurations
+            .into_iter()
+            .filter(|(_, durations)| !durations.is_empty())
+            .enumerate()
+            .map(|(index, (key, init_durations_ms))| {
+                let n = init_durations_ms.len();
+                InitSeries {
+                    label: format!(
+                        "{} MB {} ({n} cold start{})",
+                        key.memory_mb.get(),
+                        key.architecture,
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    rgb: InitDurationChart::palette_rgb(index),
+                    init_durations_ms,
+                }
+            })
+            .collect()
+    }
 }
 
 /// Empirical cumulative distribution of Init Duration: for each duration on the x axis, the
@@ -48,31 +79,23 @@ impl InitDurationChart {
         (!series.is_empty()).then_some(Self { series })
     }
 
-    /// One line per architecture over the cold samples of a tuning run (every memory size
-    /// pooled); `None` when the run saw no cold start.
+    /// One line per configuration over the cold samples of a tuning run, in the result's
+    /// order; `None` when the run saw no cold start.
     pub fn from_tuning(result: &TuningResult) -> Option<Self> {
-        let series = by_architecture(result)
-            .into_iter()
-            .map(|(arch, configs)| {
-                let init_durations_ms: Vec<f64> = configs
-                    .iter()
-                    .flat_map(|c| c.samples.iter().filter_map(|s| s.init_duration_ms))
-                    .collect();
-                let color = arch_color(arch);
-                InitSeries {
-                    label: format!(
-                        "{arch} (all memory sizes, {} cold starts)",
-                        init_durations_ms.len()
-                    ),
-                    rgb: (color.0, color.1, color.2),
-                    init_durations_ms,
-                }
-            })
-            .collect();
-        Self::new(series)
+        Self::new(InitSeries::per_configuration(
+            result.configurations.iter().map(|c| {
+                (
+                    c.key,
+                    c.samples
+                        .iter()
+                        .filter_map(|s| s.init_duration_ms)
+                        .collect(),
+                )
+            }),
+        ))
     }
 
-    /// The colour of the `index`-th group when groups are not architectures.
+    /// The colour of the `index`-th line.
     pub fn palette_rgb(index: usize) -> (u8, u8, u8) {
         let c = PALETTE[index % PALETTE.len()];
         (c.0, c.1, c.2)
@@ -121,8 +144,11 @@ impl Chart for InitDurationChart {
             sorted.sort_by(f64::total_cmp);
             #[allow(clippy::cast_precision_loss)]
             let n = sorted.len() as f64;
-            // A step function: flat up to each observation, then a rise of 1/n.
-            let mut steps = vec![(x_lo, 0.0)];
+            // A step function from the first observation to the last, a rise of 1/n at each
+            // one marked with a dot. It is not extended to the axis ends, where the flat
+            // stretches of the configurations' lines would lie on top of each other.
+            let mut steps = Vec::with_capacity(sorted.len() * 2);
+            let mut tops = Vec::with_capacity(sorted.len());
             for (i, d) in sorted.iter().enumerate() {
                 #[allow(clippy::cast_precision_loss)]
                 let below = i as f64 / n * 100.0;
@@ -130,8 +156,9 @@ impl Chart for InitDurationChart {
                 let at = (i + 1) as f64 / n * 100.0;
                 steps.push((*d, below));
                 steps.push((*d, at));
+                tops.push((*d, at));
             }
-            steps.push((x_hi, 100.0));
+            chart.draw_series(tops.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
             chart
                 .draw_series(LineSeries::new(steps, color.stroke_width(2)))?
                 .label(series.label.clone())

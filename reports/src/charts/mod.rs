@@ -12,6 +12,12 @@ use analyzer::units::Architecture;
 use crate::error::{Error, Result};
 use crate::font;
 
+mod subject;
+
+pub use subject::Subject;
+pub(crate) use subject::readable_time;
+
+pub mod change;
 pub mod concurrency;
 pub mod cost_duration;
 pub mod distribution;
@@ -43,36 +49,43 @@ pub trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
 }
 
-/// Renders `chart` as a standalone SVG document.
+/// Width and height of a rendered image: the chart under the band that names its subject.
+pub fn image_size_px(chart: &impl Chart) -> (u32, u32) {
+    let (width, height) = chart.size_px();
+    (width, height + subject::BAND_PX)
+}
+
+/// Renders `chart` as a standalone SVG document, under a line naming `subject`.
 ///
 /// # Errors
 ///
 /// [`Error::Font`] when the embedded font cannot load; [`Error::Chart`] when drawing fails.
-pub fn to_svg(chart: &impl Chart) -> Result<String> {
+pub fn to_svg(chart: &impl Chart, subject: &Subject) -> Result<String> {
     font::ensure_registered()?;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, chart.size_px()).into_drawing_area();
-        draw_on(chart, &root)?;
+        let root = SVGBackend::with_string(&mut svg, image_size_px(chart)).into_drawing_area();
+        draw_on(chart, subject, &root)?;
     }
     Ok(svg)
 }
 
-/// Renders `chart` as a PNG image (8-bit RGB).
+/// Renders `chart` as a PNG image (8-bit RGB), under a line naming `subject`: the function,
+/// where and when it was measured, so that the image says what it is wherever it is pasted.
 ///
 /// # Errors
 ///
 /// [`Error::Font`] when the embedded font cannot load; [`Error::Chart`] when drawing fails;
 /// [`Error::Png`] when encoding fails.
-pub fn to_png(chart: &impl Chart) -> Result<Vec<u8>> {
+pub fn to_png(chart: &impl Chart, subject: &Subject) -> Result<Vec<u8>> {
     font::ensure_registered()?;
-    let (width, height) = chart.size_px();
+    let (width, height) = image_size_px(chart);
     let pixels = usize::try_from(u64::from(width) * u64::from(height) * 3)
         .expect("chart sizes are small constants");
     let mut rgb = vec![0_u8; pixels];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-        draw_on(chart, &root)?;
+        draw_on(chart, subject, &root)?;
     }
     let mut png = Vec::new();
     PngEncoder::new(&mut png)
@@ -84,13 +97,26 @@ pub fn to_png(chart: &impl Chart) -> Result<Vec<u8>> {
     Ok(png)
 }
 
-fn draw_on<DB: DrawingBackend>(chart: &impl Chart, root: &DrawingArea<DB, Shift>) -> Result<()> {
+/// Draws the subject band and, below it, the chart on `root` (see [`image_size_px`]), on any
+/// plotters backend.
+///
+/// # Errors
+///
+/// [`Error::Font`] when the embedded font cannot load; [`Error::Chart`] when drawing fails.
+pub fn draw_on<DB: DrawingBackend>(
+    chart: &impl Chart,
+    subject: &Subject,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<()> {
+    font::ensure_registered()?;
     let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Chart {
         chart: chart.file_stem(),
         message: e.to_string(),
     };
     root.fill(&WHITE).map_err(failed)?;
-    chart.draw(root).map_err(failed)?;
+    let (band, area) = root.split_vertically(subject::BAND_PX);
+    subject.draw(&band).map_err(failed)?;
+    chart.draw(&area).map_err(failed)?;
     root.present().map_err(failed)
 }
 
@@ -282,25 +308,43 @@ where
         .draw()
 }
 
+/// A recommended configuration to ring: its point, the strategies that picked it, and where
+/// the point sits across the plot (0 at the left edge, 1 at the right).
+pub(crate) struct Pick {
+    pub at: (f64, f64),
+    pub names: String,
+    pub x_fraction: f64,
+}
+
 /// Rings each recommended configuration's point, writes the names of the strategies that
-/// picked it at `label_offset` pixels in `label_style`, and adds one "recommended" legend
-/// entry.
+/// picked it `label_dy` pixels below the point (above when negative; the label's top edge),
+/// beside the ring on the side with room (the right in the left half of the plot, the left
+/// in the right half, so that no label runs off the image), and adds one "recommended"
+/// legend entry.
 pub(crate) fn draw_picks<'a, DB, CT>(
     chart: &mut ChartContext<'a, DB, CT>,
-    picks: Vec<((f64, f64), String)>,
+    picks: Vec<Pick>,
     ring_px: i32,
-    label_offset: (i32, i32),
-    label_style: &TextStyle<'static>,
+    label_dy: i32,
 ) -> DrawResult<DB>
 where
     DB: DrawingBackend + 'a,
     CT: CoordTranslate<From = (f64, f64)>,
 {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
     let mut first = true;
-    for (point, names) in picks {
-        let series = chart.draw_series([EmptyElement::at(point)
+    for pick in picks {
+        let (dx, h_pos) = if pick.x_fraction < 0.5 {
+            (ring_px, HPos::Left)
+        } else {
+            (-ring_px, HPos::Right)
+        };
+        let style = tick_font()
+            .color(&PICK_COLOR)
+            .pos(Pos::new(h_pos, VPos::Top));
+        let series = chart.draw_series([EmptyElement::at(pick.at)
             + Circle::new((0, 0), ring_px, PICK_COLOR.stroke_width(2))
-            + Text::new(names, label_offset, label_style.clone())])?;
+            + Text::new(pick.names, (dx, label_dy), style)])?;
         if first {
             series
                 .label("recommended")

@@ -10,9 +10,9 @@ use analyzer::result::TuningResult;
 use analyzer::units::Architecture;
 
 use super::{
-    Chart, DrawResult, INVOCATIONS_PER_UNIT, PICK_COLOR, arch_color, axis_fraction,
-    by_architecture, caption_font, draw_legend, draw_mesh, draw_picks, fmt_num, legend_corner,
-    log_range, log_ticks, overall_picks, padded_range, tick_font,
+    Chart, DrawResult, INVOCATIONS_PER_UNIT, Pick, arch_color, axis_fraction, by_architecture,
+    caption_font, draw_legend, draw_mesh, draw_picks, fmt_num, legend_corner, log_range, log_ticks,
+    overall_picks, padded_range, tick_font,
 };
 
 /// Cost per invocation against trimmed-mean duration; the frontier from
@@ -87,22 +87,32 @@ impl Chart for ParetoChart<'_> {
             .label("Pareto frontier")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dashed));
 
+        // Labels go on the side of a point with room for them: to the right of points in
+        // the left part of the plot, to the left of the others, so none runs off the image.
+        let x_fraction = |c: &analyzer::result::ConfigurationResult| {
+            axis_fraction(point(c).0, (x_lo, x_hi), true)
+        };
         for (arch, group) in by_architecture(self.result) {
             let color = arch_color(arch);
             chart
                 .draw_series(group.iter().map(|c| {
                     // x86_64 labels above the point, arm64 labels below, so that neighbours
                     // of the two architectures do not overwrite each other.
-                    let label_offset = match arch {
-                        Architecture::X86_64 => (7, -16),
-                        Architecture::Arm64 => (7, 4),
+                    let (dy, v_pos) = match arch {
+                        Architecture::X86_64 => (-4, VPos::Bottom),
+                        Architecture::Arm64 => (4, VPos::Top),
+                    };
+                    let (dx, h_pos) = if x_fraction(c) < 0.85 {
+                        (7, HPos::Left)
+                    } else {
+                        (-7, HPos::Right)
                     };
                     EmptyElement::at(point(c))
                         + Circle::new((0, 0), 5, color.filled())
                         + Text::new(
                             c.key.memory_mb.get().to_string(),
-                            label_offset,
-                            tick_font().color(&color),
+                            (dx, dy),
+                            tick_font().color(&color).pos(Pos::new(h_pos, v_pos)),
                         )
                 }))?
                 .label(arch.as_str())
@@ -113,13 +123,14 @@ impl Chart for ParetoChart<'_> {
             .into_iter()
             .filter_map(|(key, names)| {
                 let config = configs.iter().find(|c| c.key == key)?;
-                Some((point(config), names))
+                Some(Pick {
+                    at: point(config),
+                    names,
+                    x_fraction: x_fraction(config),
+                })
             })
             .collect();
-        let label_style = tick_font()
-            .color(&PICK_COLOR)
-            .pos(Pos::new(HPos::Right, VPos::Top));
-        draw_picks(&mut chart, picks, 10, (-10, 8), &label_style)?;
+        draw_picks(&mut chart, picks, 10, 8)?;
 
         let corner = legend_corner(configs.iter().map(|c| {
             let (x, y) = point(c);

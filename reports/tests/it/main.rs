@@ -6,4 +6,5 @@
 mod browser;
 #[path = "../fixtures/mod.rs"]
 mod fixtures;
+mod layout;
 mod render;

@@ -157,14 +157,17 @@ fn hostile_function_name_is_escaped_everywhere() {
 
 #[test]
 fn page_references_nothing_outside_itself() {
-    let html = reports::render(&fixtures::small_tuning_result())
-        .unwrap()
-        .html;
+    let report = reports::render(&fixtures::small_tuning_result()).unwrap();
+    let html = &report.html;
     for forbidden in [
-        "src=", "href=", "url(", "@import", "https://", "<link", "<img", "<iframe",
+        "src=", "url(", "@import", "https://", "<link", "<img", "<iframe",
     ] {
         assert!(!html.contains(forbidden), "found {forbidden}");
     }
+    // Links (not loads) go only to the report's own PNGs, written beside the page.
+    let links = hrefs(html);
+    let pngs: Vec<&str> = report.pngs.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(links, pngs);
     // The only URL is the SVG namespace name, which is never fetched.
     let urls: Vec<&str> = html
         .match_indices("http://")
@@ -178,6 +181,80 @@ fn page_references_nothing_outside_itself() {
     assert!(html.contains(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;;"
     ));
+}
+
+/// Every `href` of a page, in order.
+fn hrefs(html: &str) -> Vec<&str> {
+    html.match_indices("href=\"")
+        .map(|(at, m)| {
+            let rest = &html[at + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect()
+}
+
+#[test]
+fn issue_20_each_kind_names_its_files_one_way_and_links_exactly_those() {
+    let tuning = reports::render(&fixtures::small_tuning_result()).unwrap();
+    assert_eq!(tuning.html_file_name(), "report.html");
+    let coldstart = reports::render_coldstart(&fixtures::coldstart_result(
+        "checkout",
+        &[(512, Architecture::X86_64), (1024, Architecture::X86_64)],
+        12,
+    ))
+    .unwrap();
+    assert_eq!(coldstart.html_file_name(), "coldstart.html");
+    for (report, prefix) in [(&tuning, ""), (&coldstart, "coldstart-")] {
+        let names: Vec<&str> = report.pngs.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(!names.is_empty());
+        assert!(
+            names
+                .iter()
+                .all(|n| n.starts_with(prefix) && n.ends_with(".png")),
+            "{names:?}"
+        );
+        assert_eq!(hrefs(&report.html), names);
+    }
+    // The two kinds can share a folder: no file name in common.
+    assert!(
+        tuning
+            .pngs
+            .iter()
+            .all(|(n, _)| coldstart.pngs.iter().all(|(m, _)| m != n))
+    );
+}
+
+#[test]
+fn issue_20_every_chart_names_the_function_region_and_date() {
+    let result = fixtures::small_tuning_result();
+    let report = reports::render(&result).unwrap();
+    let subject = reports::charts::Subject::of(&result.function, &result.environment).line();
+    assert!(subject.contains(&result.function.name), "{subject}");
+    assert!(subject.contains(&result.environment.region), "{subject}");
+    for (name, _) in &report.pngs {
+        let stem = name.trim_end_matches(".png");
+        let svg = figure_svg(&report.html, stem);
+        assert!(
+            svg.contains(&subject.replace('·', "&#183;")) || svg.contains(&subject),
+            "{stem}: {svg:.400}"
+        );
+    }
+}
+
+#[test]
+fn issue_20_the_tuning_report_charts_cold_starts_per_configuration() {
+    let result = fixtures::small_tuning_result();
+    let report = reports::render(&result).unwrap();
+    let svg = figure_svg(&report.html, "init-duration");
+    for config in &result.configurations {
+        let label = format!(
+            "{} MB {} (1 cold start)",
+            config.key.memory_mb.get(),
+            config.key.architecture
+        );
+        assert!(svg.contains(&label), "no line for {label}");
+    }
+    assert!(!svg.contains("all memory sizes"));
 }
 
 #[test]
@@ -233,7 +310,7 @@ fn concurrency_figures_add_a_chart() {
     assert!(report.html.contains("<figure id=\"chart-concurrency\">"));
     let (name, png) = report.pngs.last().unwrap();
     assert_eq!(name, "concurrency.png");
-    assert_eq!(decoded(png).dimensions(), (1000, 600));
+    assert_eq!(decoded(png).dimensions(), (1000, 634));
     let svg = figure_svg(&report.html, "concurrency");
     assert!(
         svg.contains("break-even at 60% utilization"),
@@ -276,8 +353,8 @@ fn coldstart_report_charts_init_duration_and_tabulates_percentiles() {
     );
     let report = reports::render_coldstart(&result).unwrap();
     assert_eq!(report.pngs.len(), 1);
-    assert_eq!(report.pngs[0].0, "init-duration.png");
-    assert_eq!(decoded(&report.pngs[0].1).dimensions(), (1000, 600));
+    assert_eq!(report.pngs[0].0, "coldstart-init-duration.png");
+    assert_eq!(decoded(&report.pngs[0].1).dimensions(), (1000, 634));
     insta::assert_snapshot!("coldstart_report_html", without_svgs(&report.html));
 }
 
@@ -323,4 +400,62 @@ fn single_configuration_with_identical_samples_still_renders_every_chart() {
         assert!(decoded(png).width() == 1000, "{name}");
     }
     assert!(report.html.contains("1024 MB on arm64"));
+}
+
+#[test]
+fn issue_20_a_comparison_adds_a_section_and_a_change_chart_naming_the_baseline() {
+    let baseline = fixtures::small_tuning_result();
+    let mut current = baseline.clone();
+    // The 1024 MB configurations got 30% slower.
+    for config in &mut current.configurations {
+        if config.key.memory_mb.get() == 1024 {
+            for sample in &mut config.samples {
+                sample.duration_ms *= 1.3;
+            }
+        }
+    }
+    let comparison = analyzer::comparison::compare_tuning(
+        &baseline,
+        &current,
+        &analyzer::comparison::tuning_options(),
+    )
+    .unwrap();
+    let report =
+        reports::render_with(&current, &Extras::default().and_comparison(comparison)).unwrap();
+    let html = &report.html;
+    assert!(html.contains("<section id=\"comparison\">"));
+    assert!(html.contains("2 regression(s), 0 improvement(s), 6 configuration(s) unchanged"));
+    assert_eq!(html.matches("<tr class=\"regression\"").count(), 2);
+    let (name, png) = report.pngs.last().unwrap();
+    assert_eq!(name, "change.png");
+    assert_eq!(decoded(png).width(), 1000);
+    let svg = figure_svg(html, "change");
+    assert!(
+        svg.contains("vs baseline of 2026-01-02 03:04 UTC"),
+        "{svg:.600}"
+    );
+    assert_eq!(hrefs(html).last(), Some(&"change.png"));
+}
+
+#[test]
+fn issue_20_a_coldstart_comparison_is_named_for_its_kind() {
+    use analyzer::units::Architecture::X86_64;
+    let baseline = fixtures::coldstart_result("checkout", &[(512, X86_64), (1024, X86_64)], 12);
+    let comparison = analyzer::comparison::compare_coldstart(
+        &baseline,
+        &baseline,
+        &analyzer::gate::GateOptions::default(),
+    )
+    .unwrap();
+    let report = reports::render_coldstart_with(&baseline, Some(&comparison)).unwrap();
+    let names: Vec<&str> = report.pngs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["coldstart-init-duration.png", "coldstart-change.png"]
+    );
+    assert!(
+        report
+            .html
+            .contains("0 regression(s), 0 improvement(s), 2 configuration(s) unchanged")
+    );
 }

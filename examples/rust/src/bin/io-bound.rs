@@ -1,22 +1,8 @@
-//! An I/O-bound function: sleeps `{"sleep_ms": N}` (default 0) and echoes the payload. Its
-//! duration does not depend on the memory size.
+//! An I/O-bound function: the handler in [`example_functions::io_bound`].
 
-use std::time::Duration;
-
-use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::{Value, json};
-
-async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let sleep_ms = event.payload["sleep_ms"].as_u64().unwrap_or(0);
-    if sleep_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(sleep_ms)).await;
-    }
-    Ok(
-        json!({ "slept_ms": sleep_ms, "request_id": event.context.request_id, "echo": event.payload }),
-    )
-}
+use lambda_runtime::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    run(service_fn(handler)).await
+    run(service_fn(example_functions::io_bound::handler)).await
 }
